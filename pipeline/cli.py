@@ -1,0 +1,204 @@
+"""``pipeline``: the command line. Every command calls the same functions as the
+Airflow tasks; failures print one line (``--debug`` shows the traceback)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.config import Settings
+from pipeline.errors import PipelineError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Scholarly profile ingestion pipeline.")
+console = Console()
+err_console = Console(stderr=True)
+
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Where the lake and warehouse live. [default: ./data]")
+]
+
+
+def _settings(data_dir: Path | None, as_of: date | None = None) -> Settings:
+    settings = Settings()
+    updates = {}
+    if data_dir is not None:
+        updates["data_dir"] = data_dir
+    if as_of is not None:
+        updates["as_of"] = as_of
+    return settings.model_copy(update=updates)
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
+def _guarded(debug: bool, action):
+    try:
+        return action()
+    except PipelineError as exc:
+        if debug:
+            raise
+        _fail(str(exc))
+    except (OSError, ValueError) as exc:
+        if debug:
+            raise
+        _fail(f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # one line, not a traceback; --debug for the rest
+        if debug:
+            raise
+        _fail(f"unexpected {type(exc).__name__}: {exc} (re-run with --debug for the traceback)")
+
+
+@app.command()
+def run(
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            "-s",
+            help="sample | openalex-snapshot:PATH | platform-events:PATH (repeatable). [default: sample]",
+        ),
+    ] = None,
+    data_dir: DataDirOption = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Trust snapshot date, YYYY-MM-DD. [default: today, UTC]")
+    ] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Land the sources into the lake, then build and publish the warehouse."""
+    from pipeline import run as pipeline_run
+
+    specs = source or ["sample"]
+
+    def action() -> None:
+        as_of_date = date.fromisoformat(as_of) if as_of else None
+        settings = _settings(data_dir, as_of_date)
+        started = time.perf_counter()
+        inputs = pipeline_run.collect_inputs(specs)
+        expected = sum(i.expected_records or 0 for i in inputs) or None
+        with _progress() as progress:
+            task = progress.add_task("landing records", total=expected)
+            landing = pipeline_run.land_sources(
+                specs, settings, inputs=inputs, on_records=lambda n: progress.advance(task, n)
+            )
+            progress.update(task, completed=landing.total("records"), total=landing.total("records") or 1)
+            step = progress.add_task("building warehouse", total=None)
+            built = pipeline_run.build(settings, on_step=lambda s: progress.update(step, description=f"building {s}"))
+            progress.update(step, description="warehouse published", total=1, completed=1)
+        _print_run_summary(landing, built, time.perf_counter() - started)
+
+    _guarded(debug, action)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=not sys.stderr.isatty(),
+    )
+
+
+def _print_run_summary(landing, built, seconds: float) -> None:
+    table = Table(title="Landed", show_edge=False)
+    for column in ("entity", "files", "skipped", "records", "valid", "quarantined"):
+        table.add_column(column, justify="left" if column == "entity" else "right")
+    for entity in sorted({f.entity for f in landing.files}):
+        files = [f for f in landing.files if f.entity == entity]
+        table.add_row(
+            entity,
+            str(len(files)),
+            str(sum(f.skipped for f in files)),
+            str(landing.total("records", entity)),
+            str(landing.total("valid", entity)),
+            str(landing.total("quarantined", entity)),
+        )
+    console.print(table)
+    mismatched = [f for f in landing.files if f.count_mismatch]
+    for f in mismatched:
+        console.print(f"[yellow]warning:[/] {f.location}: manifest says {f.expected_records} records, read {f.records}")
+    tables = Table(title="Warehouse tables", show_edge=False)
+    tables.add_column("table")
+    tables.add_column("rows", justify="right")
+    for name, count in built.row_counts.items():
+        tables.add_row(name, str(count))
+    console.print(tables)
+    console.print(
+        f"[green]ok[/] warehouse {built.warehouse_path} (trust as of {built.as_of}), "
+        f"{len(built.published)} Parquet outputs in {built.warehouse_path.parent / 'publish'}, {seconds:.1f}s"
+    )
+
+
+@app.command()
+def profile(
+    name_or_id: Annotated[str, typer.Argument(help="An author id (A…) or display name.")],
+    data_dir: DataDirOption = None,
+    abstracts: Annotated[bool, typer.Option(help="Print each work's abstract.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Print a researcher's profile card: trust, counts, works, collaborators."""
+    from pipeline.profile_card import load_profile
+
+    def action() -> None:
+        settings = _settings(data_dir)
+        card = load_profile(settings.warehouse_path, name_or_id)
+        _print_card(card, abstracts)
+
+    _guarded(debug, action)
+
+
+def _print_card(card, abstracts: bool) -> None:
+    h = card.header
+    claim = "Claimed author" if h["claim_status"] == "claimed" else "Unclaimed author"
+    lines = [
+        f"[bold]{h['display_name'] or h['author_id']}[/]  [dim]{h['author_id']}"
+        + (f" · ORCID {h['orcid']}" if h["orcid"] else "")
+        + "[/]",
+        f"Trust {h['trust_score']} - {h['trust_tier']}  ·  Verification {h['verification_level']}  ·  {claim}",
+        f"{h['works_count']} works  ·  {h['followers_count']} followers  ·  {h['topics_count']} topics  ·  "
+        f"{h['close_collaborators_count']} close collaborators",
+        f"[dim]{h['cited_by_count']} citations  ·  {h['collaborators_count']} collaborators  ·  "
+        f"model {h['trust_model_version']} as of {h['trust_as_of']}[/]",
+    ]
+    console.print(Panel("\n".join(lines), title="Researcher profile", expand=False))
+
+    works = Table(title=f"Published work ({len(card.works)})", show_lines=abstracts, expand=False)
+    for column in ("type", "year", "venue", "title", "cited"):
+        works.add_column(column, justify="right" if column in ("year", "cited") else "left", overflow="fold")
+    for w in card.works:
+        title = w["title"] or ""
+        if abstracts and w["abstract"]:
+            title = f"[bold]{title}[/]\n{w['abstract']}"
+        works.add_row(w["type"] or "", str(w["publication_year"] or ""), w["source"] or "", title, str(w["cited_by_count"]))
+    console.print(works)
+
+    collaborators = Table(title="Top collaborators", expand=False)
+    for column in ("name", "id", "shared works", "years", "close"):
+        collaborators.add_column(column)
+    for c in card.collaborators:
+        years = f"{c['first_year']}–{c['last_year']}" if c["first_year"] != c["last_year"] else str(c["first_year"])
+        collaborators.add_row(c["display_name"] or "", c["author_id"], str(c["shared_works"]), years, "yes" if c["is_close"] else "")
+    console.print(collaborators)
+
+
+def main() -> None:  # pragma: no cover - console-script shim
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,85 @@
+"""One typed settings object for the whole pipeline (pydantic-settings).
+
+Every value has a sane default and can be overridden from the environment with
+the ``PIPELINE_`` prefix, nested with ``__``, e.g.
+``PIPELINE_TRUST__WORKS__CAP=30`` or ``PIPELINE_GRAPH__MAX_AUTHORS_PER_WORK=50``.
+Secrets (API keys, later) come only from the environment.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Component(BaseModel):
+    """A linear trust component: ``min(feature * per_unit, cap)`` points."""
+
+    per_unit: float
+    cap: float
+
+
+class TrustSettings(BaseModel):
+    """Trust model v1 weights. The defaults reproduce the seed calibration points."""
+
+    model_version: str = "trust-v1"
+    verification_points: dict[str, float] = Field(
+        default_factory=lambda: {"L0": 0.0, "L1": 6.0, "L2": 12.0, "L3": 20.0}
+    )
+    works: Component = Component(per_unit=1.0, cap=25.0)
+    topics: Component = Component(per_unit=1.0, cap=2.0)
+    close_collaborators: Component = Component(per_unit=1.0, cap=15.0)
+    followers: Component = Component(per_unit=0.5, cap=15.0)
+    claimed_points: float = 10.0
+    # (lower bound, tier) pairs, ascending: a score gets the last tier whose bound it reaches.
+    tiers: list[tuple[int, str]] = Field(
+        default_factory=lambda: [(0, "Unverified"), (20, "Emerging"), (40, "Established"), (70, "Trusted")]
+    )
+
+
+class GraphSettings(BaseModel):
+    """Collaboration-graph rules."""
+
+    # Works with more authorships than this add no collaborator edges
+    # (consortium papers would otherwise make everyone a collaborator).
+    max_authors_per_work: int = Field(default=100, ge=2)
+    # A close collaborator shares at least this many works with the author.
+    close_min_shared_works: int = Field(default=2, ge=1)
+
+
+class Settings(BaseSettings):
+    """Pipeline settings; see the module docstring for overriding them."""
+
+    model_config = SettingsConfigDict(env_prefix="PIPELINE_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Path("data")
+    batch_rows: int = Field(default=5_000, ge=1, description="rows per Parquet row group while landing")
+    max_quarantine_ratio: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="a landed file with more rejects than this fails the gate"
+    )
+    as_of: date | None = Field(default=None, description="trust snapshot date; default: today (UTC)")
+    graph: GraphSettings = GraphSettings()
+    trust: TrustSettings = TrustSettings()
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.data_dir / "lake"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def history_dir(self) -> Path:
+        return self.data_dir / "history"
+
+    @property
+    def publish_dir(self) -> Path:
+        return self.data_dir / "publish"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"

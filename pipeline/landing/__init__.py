@@ -1,0 +1,1 @@
+"""Landing: validate input records, write the Parquet lake, quarantine the rest."""

@@ -1,0 +1,1 @@
+"""Quality gates (Great Expectations): on each landed batch and on the built tables."""

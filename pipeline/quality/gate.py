@@ -1,0 +1,118 @@
+"""The two gates: a landed batch before it is published to the lake, and the
+built warehouse before it replaces the published one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from pipeline.config import Settings
+from pipeline.errors import QualityGateError
+from pipeline.landing.land import FileReport
+from pipeline.landing.records import ENTITIES
+from pipeline.quality.suites import SuiteResult, contract_expectations, validate_frame
+from pipeline.warehouse.models import Contract, models
+
+# What every landed batch of an entity must satisfy, beyond per-record validation.
+LANDED_CONTRACTS: dict[str, Contract] = {
+    "works": Contract(
+        table="works",
+        grain="one row per work record",
+        not_null=["work_id", "cited_by_count", "location"],
+        patterns={"work_id": r"^W\d+$"},
+        ranges={"cited_by_count": {"min": 0}, "publication_year": {"min": 1000, "max": 2100}},
+        unique=[["location"]],
+    ),
+    "authors": Contract(
+        table="authors",
+        grain="one row per author record",
+        not_null=["author_id", "location"],
+        patterns={"author_id": r"^A\d+$"},
+        unique=[["location"]],
+    ),
+    "merged_authors": Contract(
+        table="merged_authors",
+        grain="one row per merge",
+        not_null=["merged_id", "merge_into_id"],
+        patterns={"merged_id": r"^A\d+$", "merge_into_id": r"^A\d+$"},
+    ),
+    "events": Contract(
+        table="events",
+        grain="one row per event delivery",
+        not_null=["event_id", "type", "author_id", "occurred_at"],
+        accepted_values={"type": ["author.claimed", "author.followed", "author.unfollowed", "author.verified"]},
+    ),
+}
+
+
+def _scalar_columns(entity: str) -> list[str]:
+    # Nested list columns (authorships, topics) are checked by pydantic per record.
+    model = ENTITIES[entity].row_model
+    return [name for name, info in model.model_fields.items() if "list[" not in str(info.annotation)]
+
+
+def landing_gate(settings: Settings):
+    """A gate for :func:`pipeline.landing.land.land`: quarantine ratio, then GX suites."""
+
+    def gate(files: list[FileReport]) -> None:
+        problems: list[str] = []
+        for report in files:
+            if report.records and report.quarantined / report.records > settings.max_quarantine_ratio:
+                problems.append(
+                    f"{report.location}: {report.quarantined} of {report.records} records quarantined "
+                    f"(limit {settings.max_quarantine_ratio:.0%}); see the quarantine files"
+                )
+        for report in files:
+            if report.staged_path is None or report.valid == 0:
+                continue
+            frame = pq.read_table(report.staged_path, columns=_scalar_columns(report.entity)).to_pandas()
+            contract = LANDED_CONTRACTS[report.entity]
+            result = validate_frame(f"landed_{report.entity}", frame, contract_expectations(contract))
+            problems += [f"{report.location}: {failure}" for failure in result.failures]
+        if problems:
+            raise QualityGateError("landing gate failed: " + " | ".join(problems[:5]))
+
+    return gate
+
+
+def check_tables(db_path: Path) -> list[SuiteResult]:
+    """Validate every mart with a contract: GX column suites plus SQL relation checks."""
+    results = []
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        for model in models():
+            contract = model.contract
+            if contract is None:
+                continue
+            frame = con.execute(f"select * from {contract.table}").df()
+            result = validate_frame(contract.table, frame, contract_expectations(contract))
+            relation_failures = _relation_failures(con, contract)
+            results.append(
+                SuiteResult(contract.table, result.success and not relation_failures, result.failures + relation_failures)
+            )
+    finally:
+        con.close()
+    return results
+
+
+def _relation_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]:
+    failures = []
+    for column, target in contract.relations.items():
+        table, target_column = target.split(".")
+        orphans = con.execute(
+            f"select count(*) from {contract.table} t where t.{column} is not null and not exists "
+            f"(select 1 from {table} o where o.{target_column} = t.{column})"
+        ).fetchone()[0]
+        if orphans:
+            failures.append(f"{orphans} {contract.table}.{column} values missing from {target}")
+    return failures
+
+
+def warehouse_gate(db_path: Path) -> None:
+    """A gate for :func:`pipeline.warehouse.build.build_warehouse`."""
+    failed = [r for r in check_tables(db_path) if not r.success]
+    if failed:
+        details = " | ".join(f"{r.name}: {'; '.join(r.failures[:2])}" for r in failed)
+        raise QualityGateError(f"warehouse gate failed, previous warehouse kept: {details}")

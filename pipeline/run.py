@@ -1,0 +1,68 @@
+"""The pipeline's entry points. The CLI and the Airflow tasks call these same
+functions, and pass paths (never data) between steps."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.landing.land import LandingReport, Progress, land
+from pipeline.sources import parse_source_spec
+from pipeline.sources.base import InputFile
+from pipeline.warehouse.build import BuildReport, StepCallback, build_warehouse
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+def collect_inputs(specs: list[str]) -> list[InputFile]:
+    """Every input file of every ``--source`` spec, in order."""
+    inputs: list[InputFile] = []
+    for spec in specs:
+        for source in parse_source_spec(spec):
+            inputs.extend(source.files())
+    return inputs
+
+
+def land_sources(
+    specs: list[str],
+    settings: Settings,
+    *,
+    ingest_date: date | None = None,
+    on_records: Progress | None = None,
+    inputs: list[InputFile] | None = None,
+) -> LandingReport:
+    """Validate and land every input of ``specs``, gated by Great Expectations."""
+    from pipeline.quality.gate import landing_gate
+
+    inputs = collect_inputs(specs) if inputs is None else inputs
+    report = land(
+        inputs, settings, ingest_date=ingest_date or today_utc(), gate=landing_gate(settings), on_records=on_records
+    )
+    write_report(settings, "landing", report)
+    return report
+
+
+def build(settings: Settings, *, as_of: date | None = None, on_step: StepCallback | None = None) -> BuildReport:
+    """Build, gate and publish the warehouse from everything in the lake."""
+    from pipeline.quality.gate import warehouse_gate
+
+    report = build_warehouse(settings, as_of=as_of or settings.as_of or today_utc(), gate=warehouse_gate, on_step=on_step)
+    write_report(settings, "build", report)
+    return report
+
+
+def write_report(settings: Settings, kind: str, report: LandingReport | BuildReport) -> Path:
+    """Keep a JSON record of each step under ``DIR/reports/`` (operators read these)."""
+    directory = settings.data_dir / "reports"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{kind}-latest.json"
+    payload = json.dumps(asdict(report), default=str, indent=2)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(payload, encoding="utf-8")
+    tmp.replace(path)
+    return path

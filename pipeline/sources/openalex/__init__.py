@@ -1,0 +1,1 @@
+"""OpenAlex: the snapshot reader (bulk, offline default)."""

@@ -1,0 +1,1 @@
+"""Platform events: claims, follows and verification, as JSON Lines."""

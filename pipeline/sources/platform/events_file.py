@@ -1,0 +1,36 @@
+"""A platform events file (JSON Lines) as an input of entity ``events``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.errors import SourceSpecError
+from pipeline.sources.base import InputFile
+
+SOURCE_NAME = "platform"
+
+
+class PlatformEventsFile:
+    """One JSON Lines file of platform events."""
+
+    name = SOURCE_NAME
+
+    def __init__(self, path: Path, location_root: Path | None = None) -> None:
+        self.path = Path(path)
+        self.location_root = location_root
+
+    def __repr__(self) -> str:
+        return f"PlatformEventsFile({str(self.path)!r})"
+
+    def files(self) -> list[InputFile]:
+        if not self.path.is_file():
+            raise SourceSpecError(f"platform events file {self.path} does not exist")
+        root = self.location_root or self.path.parent
+        return [
+            InputFile(
+                source=self.name,
+                entity="events",
+                path=self.path,
+                location=self.path.relative_to(root).as_posix(),
+            )
+        ]

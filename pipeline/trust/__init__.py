@@ -1,0 +1,1 @@
+"""Trust model: explainable, versioned, weights in configuration."""

@@ -1,0 +1,1 @@
+"""Warehouse build: run the SQL in ``warehouse/`` against DuckDB, gate, publish."""

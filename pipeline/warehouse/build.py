@@ -1,0 +1,127 @@
+"""Build the DuckDB warehouse from the lake, gate it, then publish it atomically.
+
+The build writes a new database file next to the published one. Only when the
+quality gate passes is the day's trust history written, the file renamed over
+``warehouse.duckdb`` and the marts exported to ``publish/*.parquet``. A failed
+gate leaves the previous warehouse and outputs exactly as they were.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipeline.config import Settings
+from pipeline.landing.parquet_writer import write_table_atomically
+from pipeline.warehouse.inputs import create_raw_inputs, trust_history_path
+from pipeline.warehouse.models import Model, models
+from pipeline.warehouse.variables import model_variables, set_variables
+
+TableGate = Callable[[Path], None]
+StepCallback = Callable[[str], None]
+
+
+@dataclass
+class BuildReport:
+    warehouse_path: Path
+    as_of: date
+    row_counts: dict[str, int] = field(default_factory=dict)
+    published: list[Path] = field(default_factory=list)
+
+
+def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+    """Materialise one SQL model. Staging and intermediate models are temp tables,
+    so the published file holds only the marts."""
+    sql = model.sql.strip().rstrip(";")
+    contract = model.contract
+    if contract is not None and contract.materialized == "view":
+        con.execute(f"create or replace view {model.name} as\n{sql}")
+    elif model.layer == "marts":
+        con.execute(f"create or replace table {model.name} as\n{sql}")
+    else:
+        con.execute(f"create or replace temp table {model.name} as\n{sql}")
+
+
+def build_warehouse(
+    settings: Settings,
+    *,
+    as_of: date,
+    gate: TableGate | None = None,
+    on_step: StepCallback | None = None,
+) -> BuildReport:
+    """Build, gate and publish the warehouse; returns row counts of the marts."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    building = settings.data_dir / f".warehouse.duckdb.building-{os.getpid()}"
+    building.unlink(missing_ok=True)
+    report = BuildReport(settings.warehouse_path, as_of)
+    try:
+        con = duckdb.connect(str(building))
+        try:
+            con.execute(f"set temp_directory = '{(settings.data_dir / '.duckdb_tmp').as_posix()}'")
+            set_variables(con, model_variables(settings, as_of))
+            create_raw_inputs(con, settings)
+            for model in models():
+                if on_step is not None:
+                    on_step(model.key)
+                run_model(con, model)
+                if model.layer == "marts":
+                    report.row_counts[model.name] = con.execute(f"select count(*) from {model.name}").fetchone()[0]
+            todays_trust = con.execute(
+                "select author_id, as_of, trust_score, trust_tier, verification_level, claim_status, "
+                "model_version, components::varchar as components from trust_snapshots where as_of = ? "
+                "order by author_id",
+                [as_of],
+            ).to_arrow_table()
+            con.execute("checkpoint")
+        finally:
+            con.close()
+
+        if gate is not None:
+            if on_step is not None:
+                on_step("quality gate")
+            gate(building)
+
+        # Publish: history first (the warehouse is derivable from it), then the file swap.
+        write_table_atomically(_as_history(todays_trust), trust_history_path(settings, as_of))
+        os.replace(building, settings.warehouse_path)
+        report.published = export_marts(settings)
+    finally:
+        building.unlink(missing_ok=True)
+        Path(f"{building}.wal").unlink(missing_ok=True)
+    return report
+
+
+def _as_history(table):
+    from schemas.lake import TrustSnapshotRow
+    from schemas.types import arrow_schema
+
+    return table.cast(arrow_schema(TrustSnapshotRow))
+
+
+def export_marts(settings: Settings) -> list[Path]:
+    """Write every mart table to ``publish/<table>.parquet`` for downstream apps."""
+    settings.publish_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'main' and table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
+        for table in tables:
+            final = settings.publish_dir / f"{table}.parquet"
+            tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+            con.execute(f"copy (select * from {table}) to '{tmp.as_posix()}' (format parquet, compression zstd)")
+            os.replace(tmp, final)
+            written.append(final)
+    finally:
+        con.close()
+    return written

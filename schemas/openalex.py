@@ -1,0 +1,210 @@
+"""Pydantic contracts for OpenAlex Author and Work records.
+
+The models declare only what the warehouse uses; every other field of the
+OpenAlex record is ignored (``extra="ignore"``), so new upstream fields never
+break a run. Each model knows how to flatten itself into the landed row
+(:mod:`schemas.lake`), which is the contract of the Parquet lake.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
+
+from schemas.ids import AuthorId, Doi, InstitutionId, Orcid, SourceId, TopicId, WorkId
+
+
+class _OpenAlex(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class NamedRef(_OpenAlex):
+    id: str | None = None
+    display_name: str | None = None
+
+
+class SourceRef(_OpenAlex):
+    id: SourceId | None = None
+    display_name: str | None = None
+    type: str | None = None
+
+
+class Location(_OpenAlex):
+    source: SourceRef | None = None
+    landing_page_url: str | None = None
+
+
+class InstitutionRef(_OpenAlex):
+    id: InstitutionId | None = None
+    display_name: str | None = None
+    country_code: str | None = None
+
+
+class AuthorRef(_OpenAlex):
+    id: AuthorId | None = None
+    display_name: str | None = None
+    orcid: Orcid | None = None
+
+
+class Authorship(_OpenAlex):
+    author_position: str | None = None
+    author: AuthorRef
+    institutions: list[InstitutionRef] = Field(default_factory=list)
+    is_corresponding: bool | None = None
+    raw_author_name: str | None = None
+
+
+class Topic(_OpenAlex):
+    id: TopicId
+    display_name: str | None = None
+    score: float | None = None
+    count: int | None = None  # present on author.topics
+    subfield: NamedRef | None = None
+    field: NamedRef | None = None
+    domain: NamedRef | None = None
+
+
+class SummaryStats(_OpenAlex):
+    h_index: int | None = None
+    i10_index: int | None = None
+    two_year_mean_citedness: float | None = Field(default=None, alias="2yr_mean_citedness")
+
+
+def abstract_from_inverted_index(index: dict[str, list[int]] | None) -> str | None:
+    """Rebuild the abstract text OpenAlex ships as ``{word: [positions]}``."""
+    if not index:
+        return None
+    slots: dict[int, str] = {}
+    for word, positions in index.items():
+        for position in positions:
+            slots[position] = word
+    return " ".join(slots[i] for i in sorted(slots))
+
+
+class Work(_OpenAlex):
+    """An OpenAlex work (``/works/W…`` or a line of ``data/works/*/part_*.gz``)."""
+
+    id: WorkId
+    doi: Doi | None = None
+    title: str | None = None
+    display_name: str | None = None
+    publication_year: int | None = Field(default=None, ge=1000, le=2100)
+    publication_date: date | None = None
+    type: str | None = None
+    cited_by_count: NonNegativeInt = 0
+    primary_location: Location | None = None
+    authorships: list[Authorship] = Field(default_factory=list)
+    primary_topic: Topic | None = None
+    topics: list[Topic] = Field(default_factory=list)
+    abstract_inverted_index: dict[str, list[int]] | None = None
+    is_retracted: bool | None = None
+    updated_date: datetime | None = None
+    created_date: datetime | None = None
+
+    def to_row(self, *, record_source: str, location: str) -> dict[str, Any]:
+        """Flatten to a :class:`schemas.lake.WorkRow` dict (the landed contract)."""
+        source = self.primary_location.source if self.primary_location else None
+        return {
+            "work_id": self.id,
+            "doi": self.doi,
+            "title": self.title if self.title is not None else self.display_name,
+            "publication_year": self.publication_year,
+            "publication_date": self.publication_date,
+            "type": self.type,
+            "cited_by_count": self.cited_by_count,
+            "source_id": source.id if source else None,
+            "source_display_name": source.display_name if source else None,
+            "abstract": abstract_from_inverted_index(self.abstract_inverted_index),
+            "is_retracted": self.is_retracted,
+            "primary_topic_id": self.primary_topic.id if self.primary_topic else None,
+            "authorships": [
+                {
+                    "author_id": a.author.id,
+                    "display_name": a.author.display_name or a.raw_author_name,
+                    "orcid": a.author.orcid,
+                    "author_position": a.author_position,
+                    "position_index": i,
+                    "is_corresponding": a.is_corresponding,
+                    "institution_ids": [inst.id for inst in a.institutions if inst.id],
+                }
+                for i, a in enumerate(self.authorships)
+            ],
+            "topics": [_topic_row(t) for t in self.topics],
+            "updated_date": self.updated_date,
+            "created_date": self.created_date,
+            "record_source": record_source,
+            "location": location,
+        }
+
+
+def _topic_row(topic: Topic) -> dict[str, Any]:
+    return {
+        "topic_id": topic.id,
+        "display_name": topic.display_name,
+        "score": topic.score,
+        "subfield": topic.subfield.display_name if topic.subfield else None,
+        "field": topic.field.display_name if topic.field else None,
+        "domain": topic.domain.display_name if topic.domain else None,
+    }
+
+
+class Author(_OpenAlex):
+    """An OpenAlex author (``/authors/A…`` or a line of ``data/authors/*/part_*.gz``)."""
+
+    id: AuthorId
+    orcid: Orcid | None = None
+    display_name: str | None = None
+    display_name_alternatives: list[str] = Field(default_factory=list)
+    works_count: NonNegativeInt | None = None
+    cited_by_count: NonNegativeInt | None = None
+    summary_stats: SummaryStats | None = None
+    last_known_institutions: list[InstitutionRef] = Field(default_factory=list)
+    topics: list[Topic] = Field(default_factory=list)
+    updated_date: datetime | None = None
+    created_date: datetime | None = None
+
+    @field_validator("display_name_alternatives", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: object) -> object:
+        return [] if value is None else value
+
+    def to_row(self, *, record_source: str, location: str) -> dict[str, Any]:
+        """Flatten to a :class:`schemas.lake.AuthorRow` dict."""
+        stats = self.summary_stats
+        return {
+            "author_id": self.id,
+            "orcid": self.orcid,
+            "display_name": self.display_name,
+            "openalex_works_count": self.works_count,
+            "openalex_cited_by_count": self.cited_by_count,
+            "h_index": stats.h_index if stats else None,
+            "i10_index": stats.i10_index if stats else None,
+            "last_known_institutions": [i.display_name for i in self.last_known_institutions if i.display_name],
+            "updated_date": self.updated_date,
+            "created_date": self.created_date,
+            "record_source": record_source,
+            "location": location,
+        }
+
+
+class ListMeta(_OpenAlex):
+    count: int | None = None
+    page: int | None = None
+    per_page: int | None = None
+    next_cursor: str | None = None
+
+
+class AuthorsPage(_OpenAlex):
+    """A ``/authors`` list page."""
+
+    meta: ListMeta
+    results: list[Author]
+
+
+class WorksPage(_OpenAlex):
+    """A ``/works`` list page."""
+
+    meta: ListMeta
+    results: list[Work]

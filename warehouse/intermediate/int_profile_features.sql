@@ -1,0 +1,104 @@
+-- Grain: one row per author known to the warehouse (an author record, or a name
+-- on an authorship). The inputs of the trust model and of the profiles mart.
+with
+
+authors as (
+    select * from stg_openalex__authors
+),
+
+authorships as (
+    select * from authorships
+),
+
+works as (
+    select work_id, cited_by_count, publication_year from works
+),
+
+topic_counts as (
+    select * from topic_counts
+),
+
+edges as (
+    select * from collaborator_edges_directed
+),
+
+event_state as (
+    select * from int_author_event_state
+),
+
+entry_identity as (
+    -- name and ORCID as printed on the author's most recent work
+    select
+        stg.author_id,
+        arg_max(stg.author_display_name, works.publication_year) as display_name,
+        max(stg.orcid) as orcid
+    from stg_openalex__authorships as stg
+    join works on works.work_id = stg.work_id
+    group by stg.author_id
+),
+
+author_ids as (
+    select author_id from authors
+    union
+    select author_id from authorships
+),
+
+work_stats as (
+    select
+        authorships.author_id,
+        count(distinct authorships.work_id) as works_count,
+        sum(works.cited_by_count) as cited_by_count,
+        min(works.publication_year) as first_publication_year,
+        max(works.publication_year) as last_publication_year
+    from authorships
+    join works on works.work_id = authorships.work_id
+    group by authorships.author_id
+),
+
+topic_stats as (
+    select author_id, count(*) as topics_count
+    from topic_counts
+    group by author_id
+),
+
+collaborator_stats as (
+    select
+        author_id,
+        count(*) as collaborators_count,
+        count(*) filter (where is_close) as close_collaborators_count
+    from edges
+    group by author_id
+),
+
+final as (
+    select
+        author_ids.author_id,
+        coalesce(authors.display_name, entry_identity.display_name) as display_name,
+        coalesce(authors.orcid, entry_identity.orcid) as orcid,
+        coalesce(work_stats.works_count, 0) as works_count,
+        coalesce(work_stats.cited_by_count, 0) as cited_by_count,
+        authors.openalex_works_count,
+        authors.openalex_cited_by_count,
+        authors.h_index,
+        work_stats.first_publication_year,
+        work_stats.last_publication_year,
+        coalesce(topic_stats.topics_count, 0) as topics_count,
+        coalesce(collaborator_stats.collaborators_count, 0) as collaborators_count,
+        coalesce(collaborator_stats.close_collaborators_count, 0) as close_collaborators_count,
+        coalesce(event_state.followers_count, 0) as followers_count,
+        case when event_state.is_claimed then 'claimed' else 'unclaimed' end as claim_status,
+        case
+            when event_state.is_claimed and event_state.is_verified then 'L3'
+            when coalesce(authors.orcid, entry_identity.orcid) is not null then 'L2'
+            else 'L1'  -- every author here has an OpenAlex record; L0 (name only) has no id
+        end as verification_level
+    from author_ids
+    left join authors on authors.author_id = author_ids.author_id
+    left join entry_identity on entry_identity.author_id = author_ids.author_id
+    left join work_stats on work_stats.author_id = author_ids.author_id
+    left join topic_stats on topic_stats.author_id = author_ids.author_id
+    left join collaborator_stats on collaborator_stats.author_id = author_ids.author_id
+    left join event_state on event_state.author_id = author_ids.author_id
+)
+
+select * from final

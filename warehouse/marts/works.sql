@@ -1,0 +1,43 @@
+-- Grain: one row per work (newest record). `source` is the venue (primary
+-- location's source display name, e.g. arXiv); `record_source` is where the
+-- record came from (e.g. openalex-snapshot).
+with
+
+works as (
+    select * from stg_openalex__works
+),
+
+authorships as (
+    select * from stg_openalex__authorships
+),
+
+author_counts as (
+    select work_id, count(distinct author_id) as authors_count
+    from authorships
+    group by work_id
+),
+
+final as (
+    select
+        works.work_id,
+        works.doi,
+        works.title,
+        works.abstract,
+        works.publication_year,
+        works.publication_date,
+        works.type,
+        works.cited_by_count,
+        works.source_display_name as source,
+        works.source_id,
+        works.primary_topic_id,
+        coalesce(author_counts.authors_count, 0) as authors_count,
+        works.is_retracted,
+        works.updated_date,
+        works.created_date,
+        works.record_source,
+        works.ingest_date
+    from works
+    left join author_counts on author_counts.work_id = works.work_id
+)
+
+select * from final
