@@ -15,12 +15,15 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from pipeline.config import Settings
 from pipeline.landing.parquet_writer import write_table_atomically
 from pipeline.warehouse.inputs import create_raw_inputs, trust_history_path
 from pipeline.warehouse.models import Model, models
 from pipeline.warehouse.variables import model_variables, set_variables
+from schemas.lake import TrustSnapshotRow
+from schemas.types import arrow_schema
 
 TableGate = Callable[[Path], None]
 StepCallback = Callable[[str], None]
@@ -71,11 +74,10 @@ def build_warehouse(
                 run_model(con, model)
                 if model.layer == "marts":
                     report.row_counts[model.name] = con.execute(f"select count(*) from {model.name}").fetchone()[0]
-            todays_trust = con.execute(
+            todays_trust = con.sql(
                 "select author_id, as_of, trust_score, trust_tier, verification_level, claim_status, "
-                "model_version, components::varchar as components from trust_snapshots where as_of = ? "
-                "order by author_id",
-                [as_of],
+                "model_version, components::varchar as components from trust_snapshots "
+                "where as_of = getvariable('as_of') order by author_id"
             ).to_arrow_table()
             con.execute("checkpoint")
         finally:
@@ -96,10 +98,7 @@ def build_warehouse(
     return report
 
 
-def _as_history(table):
-    from schemas.lake import TrustSnapshotRow
-    from schemas.types import arrow_schema
-
+def _as_history(table: pa.Table) -> pa.Table:
     return table.cast(arrow_schema(TrustSnapshotRow))
 
 

@@ -1,0 +1,601 @@
+#!/usr/bin/env python3
+"""Benchmark the pipeline against a plain DuckDB ``read_json`` baseline on one snapshot.
+
+    .venv/bin/python bench/run_bench.py --works 50000
+    .venv/bin/python bench/run_bench.py --snapshot /tmp/snap      # reuse a snapshot
+
+Every contender runs in its own subprocess; wall time is measured around it and peak
+RSS comes from ``os.wait4`` (the child's own ``ru_maxrss``, so earlier children do not
+leak into later figures). Contenders:
+
+- ``pipeline``: ``pipeline run --source openalex-snapshot:PATH --data-dir <fresh tmp>``
+  (lands works + authors + merged ids through pydantic, runs the GX gates, builds and
+  publishes the DuckDB warehouse);
+- ``duckdb read_json``: ``read_json`` with explicitly typed columns over the works part
+  files, core fields only, ``COPY ... TO ... (FORMAT parquet)``; once with DuckDB's
+  default threads and once with ``threads=1``;
+- ``pipeline phases`` (optional): the same work through ``pipeline.run.land_sources`` and
+  ``pipeline.run.build`` in Python, timed per phase;
+- a ``cProfile`` of the landing (``pipeline.landing.land.land``, no gate) on a small
+  snapshot.
+
+Results are printed and written between the ``bench:begin``/``bench:end`` markers of
+``BENCHMARKS.md`` (text outside the markers is kept), plus ``bench/results/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+PYTHON = Path(sys.executable)
+PIPELINE_BIN = PYTHON.parent / "pipeline"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+AS_OF = "2026-01-01"
+
+# ------------------------------------------------------------------------------------
+# Baseline: the columns the pipeline actually uses, typed up front.
+# ------------------------------------------------------------------------------------
+_REF = "STRUCT(id VARCHAR, display_name VARCHAR)"
+_INST = "STRUCT(id VARCHAR, display_name VARCHAR, country_code VARCHAR)"
+BASELINE_COLUMNS = {
+    "id": "VARCHAR",
+    "doi": "VARCHAR",
+    "title": "VARCHAR",
+    "publication_year": "INTEGER",
+    "publication_date": "DATE",
+    "type": "VARCHAR",
+    "cited_by_count": "BIGINT",
+    "updated_date": "TIMESTAMP",
+    "primary_location": "STRUCT(source STRUCT(id VARCHAR, display_name VARCHAR, type VARCHAR))",
+    "authorships": "STRUCT(author_position VARCHAR, author STRUCT(id VARCHAR, display_name VARCHAR, orcid VARCHAR), "
+    f"institutions {_INST}[], is_corresponding BOOLEAN, raw_author_name VARCHAR)[]",
+    "topics": f"STRUCT(id VARCHAR, display_name VARCHAR, score DOUBLE, subfield {_REF}, field {_REF}, domain {_REF})[]",
+}
+BASELINE_SELECT = (
+    "id, doi, title, publication_year, publication_date, type, cited_by_count, updated_date, "
+    "primary_location.source.id as source_id, primary_location.source.display_name as source_display_name, "
+    "authorships, topics"
+)
+
+
+WARM_IMPORTS = (
+    "import pipeline.cli, pipeline.run, pipeline.landing.land, pipeline.quality.gate, pipeline.warehouse.build, "
+    "pandas, duckdb, pyarrow.parquet; import pipeline.quality.suites as s; s._gx(); s._context()"
+)
+
+
+def works_files(snapshot: Path) -> list[str]:
+    return sorted(p.as_posix() for p in (snapshot / "data" / "works").glob("updated_date=*/part_*.gz"))
+
+
+def child_baseline(snapshot: Path, out_dir: Path, threads: int | None) -> None:
+    import duckdb
+
+    files = works_files(snapshot)
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"set threads = {threads}")
+    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in BASELINE_COLUMNS.items()) + "}"
+    out = out_dir / "works.parquet"
+    con.execute(
+        f"copy (select {BASELINE_SELECT} from read_json({files!r}, columns = {columns}, "
+        f"format = 'newline_delimited', compression = 'gzip')) to '{out.as_posix()}' (format parquet, compression zstd)"
+    )
+    rows = con.execute(f"select count(*) from read_parquet('{out.as_posix()}')").fetchone()[0]
+    print(json.dumps({"rows": rows, "threads": con.execute("select current_setting('threads')").fetchone()[0],
+                      "parquet_bytes": out.stat().st_size}))
+
+
+# ------------------------------------------------------------------------------------
+# Phases: the pipeline's own entry points, timed from the inside.
+# ------------------------------------------------------------------------------------
+def child_phases(snapshot: Path, data_dir: Path) -> None:
+    from collections import defaultdict
+    from datetime import date
+
+    t_start = time.perf_counter()
+    import pipeline.landing.land as land_mod
+    import pipeline.quality.gate as gate_mod
+    import pipeline.quality.suites as suites_mod
+    import pipeline.warehouse.build as build_mod
+    from pipeline import run as pipeline_run
+    from pipeline.config import Settings
+
+    phases: dict[str, float] = {"python imports": time.perf_counter() - t_start}
+    settings = Settings().model_copy(update={"data_dir": data_dir, "as_of": date.fromisoformat(AS_OF)})
+
+    t = time.perf_counter()
+    suites_mod._gx()
+    suites_mod._context()
+    phases["great_expectations import + context"] = time.perf_counter() - t
+
+    stage_seconds: dict[str, float] = defaultdict(float)
+    stage_records: dict[str, int] = defaultdict(int)
+    original_stage = land_mod._stage_file
+
+    def timed_stage(item, *args, **kwargs):
+        t0 = time.perf_counter()
+        staged = original_stage(item, *args, **kwargs)
+        stage_seconds[item.entity] += time.perf_counter() - t0
+        stage_records[item.entity] += staged.report.records
+        return staged
+
+    land_mod._stage_file = timed_stage
+
+    gate_seconds: dict[str, float] = {}
+    original_landing_gate, original_warehouse_gate = gate_mod.landing_gate, gate_mod.warehouse_gate
+
+    def landing_gate(settings_):
+        inner = original_landing_gate(settings_)
+
+        def gate(files):
+            t0 = time.perf_counter()
+            try:
+                inner(files)
+            finally:
+                gate_seconds["landing"] = time.perf_counter() - t0
+
+        return gate
+
+    def warehouse_gate(path):
+        t0 = time.perf_counter()
+        try:
+            original_warehouse_gate(path)
+        finally:
+            gate_seconds["warehouse"] = time.perf_counter() - t0
+
+    gate_mod.landing_gate, gate_mod.warehouse_gate = landing_gate, warehouse_gate
+    original_export = build_mod.export_marts
+
+    def export_marts(settings_):
+        t0 = time.perf_counter()
+        try:
+            return original_export(settings_)
+        finally:
+            gate_seconds["export"] = time.perf_counter() - t0
+
+    build_mod.export_marts = export_marts
+
+    t = time.perf_counter()
+    inputs = pipeline_run.collect_inputs([f"openalex-snapshot:{snapshot}"])
+    phases["collect inputs"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    landing = pipeline_run.land_sources([], settings, inputs=inputs)
+    land_total = time.perf_counter() - t
+    for entity in sorted(stage_seconds):
+        phases[f"land {entity} (read+validate+write)"] = stage_seconds[entity]
+    phases["landing gate (GX on landed files)"] = gate_seconds.get("landing", 0.0)
+    phases["landing publish + report"] = land_total - sum(stage_seconds.values()) - gate_seconds.get("landing", 0.0)
+
+    steps: list[tuple[str, float]] = []
+    t = time.perf_counter()
+    built = pipeline_run.build(settings, on_step=lambda s: steps.append((s, time.perf_counter())))
+    build_end = time.perf_counter()
+    model_steps = [(s, ts) for s, ts in steps if s != "quality gate"]
+    gate_start = next((ts for s, ts in steps if s == "quality gate"), build_end)
+    phases["build: raw views"] = (model_steps[0][1] if model_steps else gate_start) - t
+    model_times = []
+    for i, (name, ts) in enumerate(model_steps):
+        nxt = model_steps[i + 1][1] if i + 1 < len(model_steps) else gate_start
+        model_times.append((name, nxt - ts))
+    phases["build: SQL models"] = sum(d for _, d in model_times)
+    phases["build: warehouse gate (GX on marts)"] = gate_seconds.get("warehouse", 0.0)
+    phases["build: export marts to Parquet"] = gate_seconds.get("export", 0.0)
+    phases["build: history + swap"] = (build_end - gate_start) - gate_seconds.get("warehouse", 0.0) - gate_seconds.get(
+        "export", 0.0
+    )
+    print(json.dumps({
+        "phases": phases,
+        "records": dict(stage_records),
+        "landed": {"records": landing.total("records"), "valid": landing.total("valid"),
+                   "quarantined": landing.total("quarantined")},
+        "row_counts": built.row_counts,
+        "slowest_models": sorted(model_times, key=lambda x: -x[1])[:5],
+    }))
+
+
+# ------------------------------------------------------------------------------------
+# Profile of the landing (no gate) on a small snapshot.
+# ------------------------------------------------------------------------------------
+def _short_path(filename: str) -> str:
+    for marker in ("site-packages/", str(REPO) + "/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename
+
+
+def child_profile(snapshot: Path, data_dir: Path, top: int) -> None:
+    import cProfile
+    import pstats
+    from datetime import date
+
+    from pipeline import run as pipeline_run
+    from pipeline.config import Settings
+    from pipeline.landing.land import land
+
+    # Import what the landing imports lazily (pyarrow pulls in pandas on first use), so the
+    # profile shows the steady state rather than module loading.
+    import pandas  # noqa: F401
+    import pyarrow as pa
+
+    pa.Table.from_pylist([{"a": 1}])
+    settings = Settings().model_copy(update={"data_dir": data_dir})
+    inputs = pipeline_run.collect_inputs([f"openalex-snapshot:{snapshot}"])
+    profiler = cProfile.Profile()
+    t = time.perf_counter()
+    profiler.enable()
+    report = land(inputs, settings, ingest_date=date.fromisoformat(AS_OF), gate=None)
+    profiler.disable()
+    seconds = time.perf_counter() - t
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt
+
+    def entries(index: int) -> list[dict]:
+        rows = []
+        for (filename, line, func), (cc, nc, tt, ct, _callers) in stats.stats.items():
+            where = func if filename == "~" else f"{_short_path(filename)}:{line}({func})"
+            rows.append({"function": where, "ncalls": nc, "tottime": round(tt, 3), "cumtime": round(ct, 3)})
+        key = "cumtime" if index == 3 else "tottime"
+        return sorted(rows, key=lambda r: -r[key])[:top]
+
+    print(json.dumps({"seconds": seconds, "profiled_total": total, "records": report.total("records"),
+                      "by_entity": {e: report.total("records", e) for e in ("works", "authors", "merged_authors")},
+                      "cumulative": entries(3), "tottime": entries(2)}))
+
+
+# ------------------------------------------------------------------------------------
+# Parent: run, measure, report.
+# ------------------------------------------------------------------------------------
+def measure(cmd: list[str], *, log_dir: Path, name: str, env: dict | None = None) -> dict:
+    """Run ``cmd``; return wall seconds, peak RSS of the child (MB), exit code, stdout tail."""
+    out_path, err_path = log_dir / f"{name}.stdout", log_dir / f"{name}.stderr"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=REPO)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    stdout = out_path.read_text(errors="replace")
+    stderr = err_path.read_text(errors="replace")
+    return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "rc": proc.returncode, "stdout": stdout,
+            "stderr": stderr, "cpu": usage.ru_utime + usage.ru_stime}
+
+
+def last_json(text: str) -> dict:
+    for line in reversed(text.strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise ValueError("no JSON line in child output")
+
+
+def snapshot_stats(snapshot: Path) -> dict:
+    stats = {}
+    for entity in ("works", "authors"):
+        manifest = json.loads((snapshot / "data" / entity / "manifest").read_text())
+        stats[f"{entity}"] = manifest["meta"]["record_count"]
+        stats[f"{entity}_gz_bytes"] = manifest["meta"]["content_length"]
+        stats[f"{entity}_files"] = len(manifest["entries"])
+    merged = sorted((snapshot / "data" / "merged_ids" / "authors").glob("*.csv.gz"))
+    stats["merged_ids_gz_bytes"] = sum(p.stat().st_size for p in merged)
+    extra = snapshot / "bench_snapshot.json"
+    if extra.exists():
+        info = json.loads(extra.read_text())
+        stats["distinct_work_ids"] = info.get("distinct_work_ids")
+        stats["seed"] = info.get("seed")
+    stats["works_uncompressed_bytes_sample"] = _uncompressed_per_record(snapshot)
+    return stats
+
+
+def _uncompressed_per_record(snapshot: Path) -> float:
+    import gzip
+
+    first = works_files(snapshot)[0]
+    n = size = 0
+    with gzip.open(first, "rb") as handle:
+        for line in handle:
+            n += 1
+            size += len(line)
+            if n >= 2000:
+                break
+    return size / max(n, 1)
+
+
+def ensure_snapshot(args, log) -> Path:
+    if args.snapshot:
+        return args.snapshot
+    target = args.cache_dir / f"works-{args.works}-seed-{args.seed}"
+    if (target / "bench_snapshot.json").exists():
+        log(f"reusing snapshot {target}")
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    sys.path.insert(0, str(BENCH))
+    from generate_snapshot import generate
+
+    log(f"generating {args.works} works into {target} ...")
+    t = time.perf_counter()
+    generate(target, works=args.works, seed=args.seed, jobs=args.jobs, log=lambda *_: None)
+    log(f"  generated in {time.perf_counter() - t:.1f}s")
+    return target
+
+
+def machine() -> dict:
+    import importlib.metadata as md
+
+    import psutil
+
+    cpu = "?"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    versions = {}
+    for dist in ("duckdb", "pyarrow", "pydantic", "great-expectations", "pandas"):
+        try:
+            versions[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            versions[dist] = "-"
+    return {"cores": os.cpu_count(), "cpu": cpu, "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(), "os": f"{platform.system()} {platform.release()}", **versions}
+
+
+def fmt_row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def render(result: dict) -> str:
+    m, s, runs = result["machine"], result["snapshot"], result["contenders"]
+    lines = [BEGIN, "", f"_Generated by `bench/run_bench.py` on {result['when']}; "
+             f"reproduce with `{result['command']}`._", ""]
+    lines += ["### Machine", "",
+              f"{m['cores']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, {m['os']}; Python {m['python']}, "
+              f"duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, pydantic {m['pydantic']}, "
+              f"great-expectations {m['great-expectations']}, pandas {m['pandas']}.", ""]
+    lines += ["### Snapshot", "",
+              f"Synthetic (`bench/generate_snapshot.py`, seed {s.get('seed')}): **{s['works']:,} work records** "
+              f"({s.get('distinct_work_ids') or 0:,} distinct ids) in {s['works_files']} part files, "
+              f"{s['works_gz_bytes'] / 1e6:,.1f} MB gz (~{s['works_uncompressed_bytes_sample'] / 1e3:.1f} KB of JSON "
+              f"per work); **{s['authors']:,} author records** in {s['authors_files']} files, "
+              f"{s['authors_gz_bytes'] / 1e6:,.1f} MB gz; merged_ids {s['merged_ids_gz_bytes']} B.", ""]
+    lines += ["### Results", "",
+              fmt_row(["contender", "what it does", "wall s", "works/s", "peak RSS MB", "CPU s", "speed vs baseline"]),
+              fmt_row(["---", "---", "---:", "---:", "---:", "---:", "---:"])]
+    base = runs["baseline"]
+    for key, r in runs.items():
+        if r.get("wall") is None:
+            continue
+        rate = s["works"] / r["wall"]
+        ratio = rate / (s["works"] / base["wall"])
+        lines.append(fmt_row([f"`{key}`", r["label"], f"{r['wall']:.1f}", f"{rate:,.0f}", f"{r['rss_mb']:,.0f}",
+                              f"{r['cpu']:.1f}", f"{ratio:.3f}x"]))
+    ratio = result["ratio"]
+    lines += ["", f"works/s = work records in the snapshot / wall seconds of the whole subprocess (interpreter start "
+              f"included). Median of {result['repeat']} run(s). Peak RSS = `ru_maxrss` of the child from `os.wait4`. "
+              f"Imports: {result['imports']}.", ""]
+    if ratio < 0.5:
+        lines += [f"**The pipeline runs at {ratio:.1%} of the baseline's speed ({1 / ratio:.0f}x slower), "
+                  f"below half of it.** (The pipeline also lands {s['authors']:,} authors and builds the warehouse; "
+                  f"the phase breakdown below separates those.)", ""]
+    else:
+        lines += [f"The pipeline runs at {ratio:.1%} of the baseline's speed.", ""]
+
+    phases = result.get("phases")
+    if phases and phases.get("phases"):
+        total = sum(phases["phases"].values())
+        lines += ["### Where the pipeline's time goes", "",
+                  f"`pipeline.run.land_sources` + `pipeline.run.build` called from Python "
+                  f"(subprocess wall {phases['wall']:.1f}s, peak RSS {phases['rss_mb']:,.0f} MB):", "",
+                  fmt_row(["phase", "s", "share", "rate"]), fmt_row(["---", "---:", "---:", "---:"])]
+        for name, secs in phases["phases"].items():
+            rate = ""
+            for entity, n in phases.get("records", {}).items():
+                if name.startswith(f"land {entity} ") and secs > 0:
+                    rate = f"{n / secs:,.0f} {entity}/s"
+            lines.append(fmt_row([name, f"{secs:.1f}", f"{secs / total:.0%}", rate]))
+        slow = ", ".join(f"`{n}` {d:.1f}s" for n, d in phases.get("slowest_models", []))
+        lines += ["", f"Slowest SQL models: {slow}.", ""]
+
+    prof = result.get("profile")
+    if prof and prof.get("cumulative"):
+        lines += ["### cProfile of the landing (small run)", "",
+                  f"`pipeline.landing.land.land` without the gate on a {prof['snapshot_works']:,}-work snapshot "
+                  f"({prof['records']:,} records incl. authors): {prof['seconds']:.1f}s under the profiler.", "",
+                  "Top cumulative:", "", fmt_row(["function", "calls", "cumtime s", "tottime s"]),
+                  fmt_row(["---", "---:", "---:", "---:"])]
+        for e in prof["cumulative"]:
+            lines.append(fmt_row([f"`{e['function']}`", f"{e['ncalls']:,}", f"{e['cumtime']:.2f}", f"{e['tottime']:.2f}"]))
+        lines += ["", "Top own time:", "", fmt_row(["function", "calls", "tottime s", "cumtime s"]),
+                  fmt_row(["---", "---:", "---:", "---:"])]
+        for e in prof["tottime"][:10]:
+            lines.append(fmt_row([f"`{e['function']}`", f"{e['ncalls']:,}", f"{e['tottime']:.2f}", f"{e['cumtime']:.2f}"]))
+        lines.append("")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_markdown(path: Path, section: str) -> None:
+    header = ("# Benchmarks\n\nIngestion speed of the pipeline on a synthetic OpenAlex snapshot, against a plain "
+              "DuckDB `read_json` baseline. See `bench/README.md`.\n\n")
+    text = path.read_text(encoding="utf-8") if path.exists() else header + BEGIN + "\n" + END + "\n"
+    if BEGIN in text and END in text:
+        before, rest = text.split(BEGIN, 1)
+        after = rest.split(END, 1)[1]
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
+        kind, rest = sys.argv[1], sys.argv[2:]
+        if kind == "_baseline":
+            child_baseline(Path(rest[0]), Path(rest[1]), int(rest[2]) if len(rest) > 2 else None)
+        elif kind == "_phases":
+            child_phases(Path(rest[0]), Path(rest[1]))
+        elif kind == "_profile":
+            child_profile(Path(rest[0]), Path(rest[1]), int(rest[2]))
+        else:
+            raise SystemExit(f"unknown child {kind}")
+        return 0
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--works", type=int, default=50_000, help="work records in the generated snapshot")
+    parser.add_argument("--snapshot", type=Path, default=None, help="reuse this snapshot instead of generating one")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="generator processes")
+    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "openalex-bench",
+                        help="where generated snapshots are kept for reuse")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per contender (median reported)")
+    parser.add_argument("--no-phases", action="store_true", help="skip the per-phase Python run")
+    parser.add_argument("--profile-works", type=int, default=5_000, help="works in the profiled snapshot (0: skip)")
+    parser.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md")
+    parser.add_argument("--no-markdown", action="store_true")
+    parser.add_argument("--cold-imports", action="store_true",
+                        help="keep the environment's bytecode settings (no .pyc cache, no warm-up)")
+    parser.add_argument("--keep", action="store_true", help="keep the data dirs of the runs")
+    args = parser.parse_args()
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    snapshot = ensure_snapshot(args, log).resolve()
+    stats = snapshot_stats(snapshot)
+    work_root = Path(tempfile.mkdtemp(prefix="bench-run-"))
+    log_dir = work_root / "logs"
+    log_dir.mkdir()
+    this = str(Path(__file__).resolve())
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    if not args.cold_imports:
+        # Installed packages normally ship compiled bytecode (pip compiles on install); a venv
+        # without .pyc files recompiles pandas/GX/pydantic in every process. Keep the bytecode in
+        # a cache of our own (the venv is not touched) and warm it before measuring.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str((args.cache_dir / "pycache").resolve())
+        log("warming the bytecode cache ...")
+        warm = measure([str(PYTHON), "-c", WARM_IMPORTS], log_dir=log_dir, name="warm", env=env)
+        log(f"  {warm['wall']:.1f}s")
+
+    contenders = {
+        "pipeline": ("`pipeline run` CLI: land works+authors+merged ids, GX gates, build + publish warehouse",
+                     lambda d: [str(PIPELINE_BIN), "run", "--source", f"openalex-snapshot:{snapshot}",
+                                "--data-dir", str(d), "--as-of", AS_OF]),
+        "baseline": ("DuckDB `read_json` typed columns -> Parquet, works only, default threads",
+                     lambda d: [str(PYTHON), this, "_baseline", str(snapshot), str(d)]),
+        "baseline-1thread": ("same, `threads=1`",
+                             lambda d: [str(PYTHON), this, "_baseline", str(snapshot), str(d), "1"]),
+    }
+    runs: dict[str, dict] = {}
+    for key, (label, make_cmd) in contenders.items():
+        samples = []
+        for i in range(args.repeat):
+            data_dir = work_root / f"{key}-{i}"
+            data_dir.mkdir()
+            log(f"running {key} ({i + 1}/{args.repeat}) ...")
+            r = measure(make_cmd(data_dir), log_dir=log_dir, name=f"{key}-{i}", env=env)
+            if r["rc"] != 0:
+                log(f"  {key} FAILED (exit {r['rc']}):\n{r['stderr'][-3000:]}\n{r['stdout'][-2000:]}")
+                raise SystemExit(1)
+            log(f"  {r['wall']:.1f}s, peak RSS {r['rss_mb']:.0f} MB")
+            samples.append(r)
+            if not args.keep:
+                shutil.rmtree(data_dir, ignore_errors=True)
+        runs[key] = {"label": label, "wall": statistics.median(r["wall"] for r in samples),
+                     "rss_mb": max(r["rss_mb"] for r in samples), "cpu": statistics.median(r["cpu"] for r in samples),
+                     "walls": [round(r["wall"], 2) for r in samples]}
+        if key.startswith("baseline"):
+            runs[key]["child"] = last_json(samples[-1]["stdout"])
+            if runs[key]["child"]["rows"] != stats["works"]:
+                log(f"  warning: baseline wrote {runs[key]['child']['rows']} rows, snapshot has {stats['works']}")
+
+    phases = None
+    if not args.no_phases:
+        data_dir = work_root / "phases"
+        data_dir.mkdir()
+        log("running pipeline phases (Python entry points) ...")
+        r = measure([str(PYTHON), this, "_phases", str(snapshot), str(data_dir)], log_dir=log_dir, name="phases", env=env)
+        if r["rc"] != 0:
+            log(f"  phases FAILED (exit {r['rc']}):\n{r['stderr'][-3000:]}")
+        else:
+            phases = {**last_json(r["stdout"]), "wall": r["wall"], "rss_mb": r["rss_mb"]}
+            log(f"  {r['wall']:.1f}s, peak RSS {r['rss_mb']:.0f} MB")
+        if not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+    profile = None
+    if args.profile_works:
+        sys.path.insert(0, str(BENCH))
+        from generate_snapshot import generate
+
+        small = args.cache_dir / f"works-{args.profile_works}-seed-{args.seed}"
+        if not (small / "bench_snapshot.json").exists():
+            shutil.rmtree(small, ignore_errors=True)
+            generate(small, works=args.profile_works, seed=args.seed, jobs=1, log=lambda *_: None)
+        data_dir = work_root / "profile"
+        data_dir.mkdir()
+        log(f"profiling the landing of {args.profile_works} works ...")
+        r = measure([str(PYTHON), this, "_profile", str(small), str(data_dir), "12"], log_dir=log_dir,
+                    name="profile", env=env)
+        if r["rc"] != 0:
+            log(f"  profile FAILED (exit {r['rc']}):\n{r['stderr'][-3000:]}")
+        else:
+            profile = {**last_json(r["stdout"]), "snapshot_works": args.profile_works}
+        if not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+    base_rate = stats["works"] / runs["baseline"]["wall"]
+    ratio = (stats["works"] / runs["pipeline"]["wall"]) / base_rate
+    command = ".venv/bin/python bench/run_bench.py " + (
+        f"--snapshot {args.snapshot}" if args.snapshot else f"--works {args.works}"
+    ) + (f" --seed {args.seed}" if args.seed != 1 else "")
+    result = {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "command": command, "repeat": args.repeat,
+              "machine": machine(), "snapshot": {**stats, "path": str(snapshot)}, "contenders": runs,
+              "ratio": ratio, "imports": "cold (no .pyc)" if args.cold_imports else "warm .pyc cache", "phases": phases, "profile": profile,
+              "total_seconds": round(time.perf_counter() - started, 1)}
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{stats['works']:,} works, {stats['authors']:,} authors, "
+                        f"{(stats['works_gz_bytes'] + stats['authors_gz_bytes']) / 1e6:,.0f} MB gz")
+    for col in ("contender", "wall s", "works/s", "peak RSS MB", "vs baseline"):
+        table.add_column(col, justify="left" if col == "contender" else "right")
+    for key, r in runs.items():
+        rate = stats["works"] / r["wall"]
+        table.add_row(key, f"{r['wall']:.1f}", f"{rate:,.0f}", f"{r['rss_mb']:,.0f}", f"{rate / base_rate:.3f}x")
+    console = Console()
+    console.print(table)
+    if phases:
+        for name, secs in phases["phases"].items():
+            console.print(f"  {name:45s} {secs:7.1f}s")
+    console.print(f"pipeline/baseline speed ratio: {ratio:.3f} (total bench time {result['total_seconds']}s)")
+
+    results_dir = BENCH / "results"
+    results_dir.mkdir(exist_ok=True)
+    (results_dir / "latest.json").write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    if not args.no_markdown:
+        write_markdown(args.markdown, render(result))
+        log(f"wrote {args.markdown}")
+    if not args.keep:
+        shutil.rmtree(work_root, ignore_errors=True)
+    else:
+        log(f"kept run folders in {work_root}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

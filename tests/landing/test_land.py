@@ -1,0 +1,101 @@
+"""Landing: valid rows to Parquet, the rest to quarantine, nothing lost, atomic."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pyarrow.parquet as pq
+import pytest
+from snapshot_builder import work, write_snapshot
+
+from pipeline.errors import QualityGateError
+from pipeline.landing.land import land
+from pipeline.quality.gate import landing_gate
+from pipeline.sources.openalex.snapshot import OpenAlexSnapshot
+
+DAY = date(2026, 1, 2)
+
+BAD_LINES = [
+    "{not json",
+    json.dumps({"title": "no id at all"}),
+    json.dumps({"id": "https://openalex.org/W5", "cited_by_count": "lots"}),
+    "",
+]
+
+
+def _snapshot(tmp_path, extra: list[str] = BAD_LINES):
+    records = [work("W1", ["A1", "A2"]), *extra, work("W2", ["A2"])]
+    return write_snapshot(tmp_path / "snap", works={"2024-01-01": records})
+
+
+def test_valid_rows_land_and_bad_lines_are_quarantined_with_location(tmp_path, settings):
+    root = _snapshot(tmp_path)
+    report = land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY)
+
+    (file,) = report.files
+    assert (file.records, file.valid, file.quarantined) == (6, 2, 4)
+    assert file.valid + file.quarantined == file.records
+    assert file.records_path.parent.as_posix().endswith(
+        "lake/source=openalex-snapshot/entity=works/ingest_date=2026-01-02"
+    )
+    landed = pq.read_table(file.records_path)
+    assert landed.column("work_id").to_pylist() == ["W1", "W2"]
+    assert landed.column("location").to_pylist() == [
+        "data/works/updated_date=2024-01-01/part_000.gz:1",
+        "data/works/updated_date=2024-01-01/part_000.gz:6",
+    ]
+
+    rejected = pq.read_table(file.quarantine_path).to_pylist()
+    assert [r["location"].rsplit(":", 1)[1] for r in rejected] == ["2", "3", "4", "5"]
+    assert rejected[0]["raw"] == "{not json" and rejected[0]["error"].startswith("invalid JSON")
+    assert rejected[1]["error"] == "id: Field required"
+    assert rejected[2]["error"].startswith("cited_by_count: Input should be a valid integer")
+    assert rejected[3]["error"] == "empty line"
+    assert {r["source"] for r in rejected} == {"openalex-snapshot"} and {r["entity"] for r in rejected} == {"works"}
+
+
+def test_relanding_the_same_input_is_a_no_op(tmp_path, settings):
+    root = _snapshot(tmp_path)
+    first = land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY)
+    before = sorted(p.relative_to(settings.data_dir) for p in settings.data_dir.rglob("*.parquet"))
+    second = land(OpenAlexSnapshot(root).files(), settings, ingest_date=date(2026, 1, 3))
+    after = sorted(p.relative_to(settings.data_dir) for p in settings.data_dir.rglob("*.parquet"))
+
+    assert second.files[0].skipped and second.files[0].records_path == first.files[0].records_path
+    assert before == after
+
+
+def test_a_failing_gate_publishes_nothing(tmp_path, settings):
+    root = _snapshot(tmp_path)
+
+    def refuse(_files):
+        raise QualityGateError("no")
+
+    with pytest.raises(QualityGateError):
+        land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY, gate=refuse)
+    assert not any(p.is_file() for p in settings.data_dir.rglob("*"))
+
+
+def test_quarantine_ratio_over_the_limit_fails_the_landing_gate(tmp_path, settings):
+    root = write_snapshot(tmp_path / "snap", works={"2024-01-01": [work("W1", ["A1"]), "x", "y", "z"]})
+    strict = settings.model_copy(update={"max_quarantine_ratio": 0.5})
+    with pytest.raises(QualityGateError, match="3 of 4 records quarantined"):
+        land(OpenAlexSnapshot(root).files(), strict, ingest_date=DAY, gate=landing_gate(strict))
+    assert not any(p.is_file() for p in strict.data_dir.rglob("*"))
+
+
+def test_landing_gate_passes_clean_batches(tmp_path, settings):
+    root = write_snapshot(tmp_path / "snap", works={"2024-01-01": [work("W1", ["A1"]), work("W2", ["A1"])]})
+    report = land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY, gate=landing_gate(settings))
+    assert report.files[0].records_path.exists()
+
+
+def test_records_are_streamed_in_row_groups(tmp_path, settings):
+    records = [work(f"W{i}", ["A1"]) for i in range(1, 26)]
+    root = write_snapshot(tmp_path / "snap", works={"2024-01-01": records})
+    small = settings.model_copy(update={"batch_rows": 10})
+    report = land(OpenAlexSnapshot(root).files(), small, ingest_date=DAY)
+    metadata = pq.ParquetFile(report.files[0].records_path).metadata
+    assert metadata.num_rows == 25
+    assert metadata.num_row_groups == 3  # 10 + 10 + 5: never the whole file in memory

@@ -1,0 +1,32 @@
+"""Atomic writes: readers see the old file or the new one, never a partial one."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.landing.parquet_writer import StagedParquet
+
+SCHEMA = pa.schema([pa.field("x", pa.int64())])
+
+
+def test_nothing_is_visible_until_commit(tmp_path):
+    final = tmp_path / "a" / "part.parquet"
+    staged = StagedParquet(final, SCHEMA, batch_rows=2)
+    for i in range(5):
+        staged.append({"x": i})
+    staged.close()
+    assert not final.exists() and staged.tmp_path.exists()
+    staged.commit()
+    assert pq.read_table(final).column("x").to_pylist() == [0, 1, 2, 3, 4]
+    assert not staged.tmp_path.exists()
+
+
+def test_abort_leaves_the_previous_file_untouched(tmp_path):
+    final = tmp_path / "part.parquet"
+    pq.write_table(pa.table({"x": [42]}, schema=SCHEMA), final)
+    staged = StagedParquet(final, SCHEMA)
+    staged.append({"x": 1})
+    staged.abort()
+    assert pq.read_table(final).column("x").to_pylist() == [42]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["part.parquet"]

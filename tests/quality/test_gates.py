@@ -1,0 +1,65 @@
+"""The warehouse gate: GX suites generated from the contracts; a failure keeps
+the previously published warehouse, outputs and history exactly as they were."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from datetime import date
+
+import pytest
+
+import pipeline.warehouse.models as warehouse_models
+from pipeline.errors import QualityGateError
+from pipeline.quality.gate import check_tables
+from pipeline.run import build, land_sources
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def built(settings):
+    land_sources(["sample"], settings)
+    build(settings, as_of=date(2026, 1, 1))
+    return settings
+
+
+def test_every_contract_becomes_a_passing_suite(built):
+    results = check_tables(built.warehouse_path)
+    contracts = [m for m in warehouse_models.models() if m.contract is not None]
+    assert sorted(r.name for r in results) == sorted(m.name for m in contracts)
+    assert all(r.success for r in results), [r.failures for r in results if not r.success]
+
+
+def test_failed_gate_keeps_the_previous_warehouse(built, monkeypatch):
+    before = _digest(built.warehouse_path)
+    published = {p.name: _digest(p) for p in built.publish_dir.glob("*.parquet")}
+    original = warehouse_models.load_contract
+
+    def stricter(key):
+        contract = original(key)
+        if key == "marts/works":
+            return dataclasses.replace(contract, ranges={"cited_by_count": {"min": 0, "max": 3}})
+        return contract
+
+    monkeypatch.setattr(warehouse_models, "load_contract", stricter)
+    with pytest.raises(QualityGateError, match="works: expect_column_values_to_be_between"):
+        build(built, as_of=date(2026, 1, 2))
+
+    assert _digest(built.warehouse_path) == before
+    assert {p.name: _digest(p) for p in built.publish_dir.glob("*.parquet")} == published
+    assert not (built.history_dir / "trust_snapshots" / "as_of=2026-01-02").exists()
+    assert not list(built.data_dir.glob(".warehouse.duckdb.building-*"))
+
+
+def test_orphan_relations_fail_the_gate(built):
+    import duckdb
+
+    con = duckdb.connect(str(built.warehouse_path))
+    con.execute("insert into authorships (work_id, author_id, position_index, listed_count) values ('W1', 'A1', 0, 1)")
+    con.close()
+    failed = {r.name: r.failures for r in check_tables(built.warehouse_path) if not r.success}
+    assert list(failed) == ["authorships"]
+    assert any("authorships.work_id values missing from works.work_id" in f for f in failed["authorships"])
