@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,14 @@ class TrustSettings(BaseModel):
     tiers: list[tuple[int, str]] = Field(
         default_factory=lambda: [(0, "Unverified"), (20, "Emerging"), (40, "Established"), (70, "Trusted")]
     )
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers_cover_every_score(cls, tiers: list[tuple[int, str]]) -> list[tuple[int, str]]:
+        bounds = [bound for bound, _ in tiers]
+        if not tiers or bounds[0] != 0 or bounds != sorted(set(bounds)):
+            raise ValueError("trust tiers must be ascending, distinct, and start at 0 so every score has a tier")
+        return tiers
 
 
 class GraphSettings(BaseModel):

@@ -29,9 +29,9 @@ def find_author_id(con: duckdb.DuckDBPyConnection, query: str) -> str:
     """Resolve an id (short or URL form) or a display name to one author id."""
     candidate = str(short_id(query.strip())).upper()
     if candidate.startswith("A") and candidate[1:].isdigit():
-        hit = con.execute("select author_id from profiles where author_id = ?", [candidate]).fetchone()
-        if hit:
-            return hit[0]
+        hits = con.execute("select author_id from profiles where author_id = ?", [candidate]).fetchall()
+        if hits:
+            return hits[0][0]
         raise NotFoundError(f"no author {candidate} in the warehouse")
     matches = _rows(
         con,

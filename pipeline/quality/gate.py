@@ -104,7 +104,7 @@ def _relation_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> li
         orphans = con.execute(
             f"select count(*) from {contract.table} t where t.{column} is not null and not exists "
             f"(select 1 from {table} o where o.{target_column} = t.{column})"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if orphans:
             failures.append(f"{orphans} {contract.table}.{column} values missing from {target}")
     return failures

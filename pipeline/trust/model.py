@@ -49,5 +49,4 @@ def score(features: TrustFeatures, weights: TrustSettings) -> TrustResult:
 
 def tier_for(value: int, weights: TrustSettings) -> str:
     """The last tier whose lower bound the score reaches."""
-    reached = [tier for bound, tier in sorted(weights.tiers) if value >= bound]
-    return reached[-1] if reached else sorted(weights.tiers)[0][1]
+    return [tier for bound, tier in weights.tiers if value >= bound][-1]

@@ -73,7 +73,7 @@ def build_warehouse(
                     on_step(model.key)
                 run_model(con, model)
                 if model.layer == "marts":
-                    report.row_counts[model.name] = con.execute(f"select count(*) from {model.name}").fetchone()[0]
+                    report.row_counts[model.name] = con.execute(f"select count(*) from {model.name}").fetchall()[0][0]
             todays_trust = con.sql(
                 "select author_id, as_of, trust_score, trust_tier, verification_level, claim_status, "
                 "model_version, components::varchar as components from trust_snapshots "

@@ -76,3 +76,9 @@ def test_sql_matches_the_python_explanation(weights):
         got_score, got_tier, got_components = sql[f"A{i}"]
         assert (got_score, got_tier) == (expected.score, expected.tier), features
         assert got_components == pytest.approx(expected.components), features
+
+
+@pytest.mark.parametrize("tiers", [[(10, "Low"), (50, "High")], [(0, "A"), (40, "B"), (20, "C")], []])
+def test_tiers_must_give_every_score_a_tier(tiers):
+    with pytest.raises(ValueError, match="start at 0"):
+        TrustSettings(tiers=tiers)

@@ -51,3 +51,17 @@ def test_claimed_and_verified_flags(wh):
         ("A4", 0, False, True),
         ("A5", 1, False, False),
     ]
+
+
+def test_actorless_follows_count_nobody_and_same_time_ties_are_stable(wh):
+    wh.table(
+        "stg_platform__events",
+        EVENTS,
+        [
+            ("E1", "author.followed", "A1", None, at(10)),
+            ("E2", "author.followed", "A1", "U1", at(10)),
+            ("E3", "author.unfollowed", "A1", "U1", at(10)),  # same instant: the later event id wins
+        ],
+    )
+    result = wh.run(MODEL, order_by="author_id")
+    assert result.rows == [("A1", 0, False, False)]

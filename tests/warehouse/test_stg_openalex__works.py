@@ -109,3 +109,17 @@ def test_ties_break_on_later_ingest_then_location_and_null_updated_loses(wh):
         row("W3", "second file", same, date(2025, 1, 1), "part_001.gz:5"),
         row("W4", "dated", datetime(2020, 1, 1), date(2025, 1, 1), "part_000.gz:2"),
     ]
+
+
+def test_tie_break_uses_the_line_number_as_a_number(wh):
+    same = (datetime(2024, 1, 1), date(2025, 1, 1))
+    wh.raw(
+        "raw_works",
+        WorkRow,
+        [
+            version("W1", "line 9", *same, "data/works/updated_date=2024-01-01/part_000.gz:9"),
+            version("W1", "line 10", *same, "data/works/updated_date=2024-01-01/part_000.gz:10"),
+        ],
+    )
+    result = wh.run(MODEL, order_by="work_id")
+    assert [r[2] for r in result.rows] == ["line 10"]  # the later line, not the alphabetically larger one

@@ -1,5 +1,6 @@
 -- Grain: one row per author with platform events: followers, claim, verification.
--- Followers count actors whose latest follow/unfollow event is a follow.
+-- Followers count actors whose latest follow/unfollow event is a follow (ties on
+-- occurred_at broken by event id); events without an actor follow nobody.
 with
 
 events as (
@@ -10,9 +11,10 @@ follow_state as (
     select
         author_id,
         actor_id,
-        arg_max(event_type, occurred_at) as last_follow_event
+        arg_max(event_type, (occurred_at, event_id)) as last_follow_event
     from events
     where event_type in ('author.followed', 'author.unfollowed')
+        and actor_id is not null
     group by author_id, actor_id
 ),
 

@@ -24,7 +24,9 @@ ranked as (
         *,
         row_number() over (
             partition by author_id
-            order by is_own_record desc, updated_date desc nulls last, ingest_date desc, location desc
+            order by is_own_record desc, updated_date desc nulls last, ingest_date desc,
+                regexp_extract(location, '^(.*):\d+$', 1) desc,
+                try_cast(regexp_extract(location, ':(\d+)$', 1) as bigint) desc
         ) as version_rank
     from resolved
 ),
