@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import query, run_cli
+from cli_helpers import query, run_cli
 from snapshot_builder import author, work, write_snapshot
 
 BIG = [f"A{1000 + i}" for i in range(299)]  # with A1: a work with 300 authors

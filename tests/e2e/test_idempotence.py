@@ -3,7 +3,7 @@ by date and a same-day re-run replaces that day's rows."""
 
 from __future__ import annotations
 
-from conftest import query, run_cli
+from cli_helpers import query, run_cli
 
 TABLES = ("works", "authorships", "profiles", "topic_counts", "collaborator_edges", "trust_snapshots", "quarantine")
 

@@ -6,7 +6,7 @@ import re
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import query, run_cli
+from cli_helpers import query, run_cli
 
 QIANLI_LIAO, LIU_ZIYIN, QIANYI_LI, LIFU_WANG = "A5010000001", "A5020000002", "A5030000003", "A5040000004"
 SOMPOLINSKY, SHAN, AVIDAN = "A5012345678", "A5030000011", "A5030000012"
