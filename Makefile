@@ -1,0 +1,58 @@
+# Two commands from a fresh clone:  make run  |  make test
+# Everything else the project needs is installed from here: uv (into .tools/),
+# the locked environment (into .venv/), and the local services the tests use.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.installed-stamp
+DATA_DIR ?= data
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install run test test-fast bench services lock clean help
+
+help:
+	@echo "make run    install into .venv/ and run the pipeline on the bundled sample"
+	@echo "make test   install if needed and run the whole test suite"
+	@echo "make bench  run the benchmark (bench/run_bench.py) and update BENCHMARKS.md"
+
+$(UV):
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
+	  echo "python3 lacks venv/ensurepip; installing python3-venv"; \
+	  apt-get update -qq && apt-get install -y -qq python3-venv; }
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/pipeline run --source sample --data-dir $(DATA_DIR)
+	$(VENV)/bin/pipeline profile "Liu Ziyin" --data-dir $(DATA_DIR)
+
+# The e2e tests use the machine's PostgreSQL (Airflow metadata DB) and Redis.
+services:
+	@bash scripts/ensure_services.sh
+
+test: install services
+	$(VENV)/bin/python -m pytest
+
+test-fast: install
+	$(VENV)/bin/python -m pytest -m "not e2e" --ignore=tests/e2e
+
+bench: install
+	$(VENV)/bin/python bench/run_bench.py
+
+lock: | $(UV)
+	$(UV) lock
+
+clean:
+	rm -rf $(VENV) $(TOOLS) $(DATA_DIR) .pytest_cache
