@@ -16,7 +16,8 @@ WORKDIR /tmp/lock
 COPY pyproject.toml uv.lock ./
 # --frozen: fail if uv.lock is stale instead of silently re-resolving.
 # --no-emit-project: the project itself is installed separately (stage 2).
-RUN python -m uv export --frozen --no-dev --no-hashes --no-emit-project \
+# --group deploy: the celery provider (CeleryExecutor), locked but not in the dev venv.
+RUN python -m uv export --frozen --no-dev --group deploy --no-hashes --no-emit-project \
         -o /tmp/requirements.txt
 
 # --- stage 2: runtime image -------------------------------------------------------
@@ -25,15 +26,12 @@ FROM apache/airflow:3.3.2-python3.11
 
 COPY --from=requirements /tmp/requirements.txt /tmp/requirements.txt
 # - "apache-airflow==3.3.2" is repeated so pip can never swap the image's Airflow.
-# - The celery provider holds CeleryExecutor; uv.lock does not include it (the
-#   project tests with LocalExecutor). 3.26.0 resolves cleanly against uv.lock.
 # - The FAB provider is removed: flask-appbuilder needs python-dateutil<3 and
 #   uv.lock pins 4.0.0 (via airflow-core). The compose file uses Airflow 3's
 #   default SimpleAuthManager instead.
 RUN pip uninstall -y apache-airflow-providers-fab \
  && pip install --no-cache-dir \
         "apache-airflow==3.3.2" \
-        "apache-airflow-providers-celery==3.26.0" \
         -r /tmp/requirements.txt
 
 # Project source goes in after the dependencies, so code edits don't invalidate

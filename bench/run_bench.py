@@ -114,13 +114,20 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
     from pipeline import run as pipeline_run
     from pipeline.config import Settings
 
+    import resource
+
+    def rss_mb() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
     phases: dict[str, float] = {"python imports": time.perf_counter() - t_start}
+    peak: dict[str, float] = {"python imports": rss_mb()}
     settings = Settings().model_copy(update={"data_dir": data_dir, "as_of": date.fromisoformat(AS_OF)})
 
     t = time.perf_counter()
     suites_mod._gx()
     suites_mod._context()
     phases["great_expectations import + context"] = time.perf_counter() - t
+    peak["great_expectations import + context"] = rss_mb()
 
     stage_seconds: dict[str, float] = defaultdict(float)
     stage_records: dict[str, int] = defaultdict(int)
@@ -142,6 +149,7 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
         inner = original_landing_gate(settings_)
 
         def gate(files):
+            peak["staged"] = rss_mb()
             t0 = time.perf_counter()
             try:
                 inner(files)
@@ -151,11 +159,13 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
         return gate
 
     def warehouse_gate(path):
+        peak["models"] = rss_mb()
         t0 = time.perf_counter()
         try:
             original_warehouse_gate(path)
         finally:
             gate_seconds["warehouse"] = time.perf_counter() - t0
+            peak["warehouse gate"] = rss_mb()
 
     gate_mod.landing_gate, gate_mod.warehouse_gate = landing_gate, warehouse_gate
     original_export = build_mod.export_marts
@@ -176,9 +186,12 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
     t = time.perf_counter()
     landing = pipeline_run.land_sources([], settings, inputs=inputs)
     land_total = time.perf_counter() - t
+    peak["landing gate"] = rss_mb()
     for entity in sorted(stage_seconds):
         phases[f"land {entity} (read+validate+write)"] = stage_seconds[entity]
+        peak[f"land {entity} (read+validate+write)"] = peak.get("staged", 0.0)  # all entities staged by then
     phases["landing gate (GX on landed files)"] = gate_seconds.get("landing", 0.0)
+    peak["landing gate (GX on landed files)"] = peak["landing gate"]
     phases["landing publish + report"] = land_total - sum(stage_seconds.values()) - gate_seconds.get("landing", 0.0)
 
     steps: list[tuple[str, float]] = []
@@ -193,13 +206,17 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
         nxt = model_steps[i + 1][1] if i + 1 < len(model_steps) else gate_start
         model_times.append((name, nxt - ts))
     phases["build: SQL models"] = sum(d for _, d in model_times)
+    peak["build: SQL models"] = peak.get("models", 0.0)
     phases["build: warehouse gate (GX on marts)"] = gate_seconds.get("warehouse", 0.0)
+    peak["build: warehouse gate (GX on marts)"] = peak.get("warehouse gate", 0.0)
     phases["build: export marts to Parquet"] = gate_seconds.get("export", 0.0)
+    peak["build: export marts to Parquet"] = rss_mb()
     phases["build: history + swap"] = (build_end - gate_start) - gate_seconds.get("warehouse", 0.0) - gate_seconds.get(
         "export", 0.0
     )
     print(json.dumps({
         "phases": phases,
+        "peak_rss_mb_after": {k: round(v) for k, v in peak.items() if k in phases},
         "records": dict(stage_records),
         "landed": {"records": landing.total("records"), "valid": landing.total("valid"),
                    "quarantined": landing.total("quarantined")},
@@ -414,15 +431,28 @@ def render(result: dict) -> str:
         lines += ["### Where the pipeline's time goes", "",
                   f"`pipeline.run.land_sources` + `pipeline.run.build` called from Python "
                   f"(subprocess wall {phases['wall']:.1f}s, peak RSS {phases['rss_mb']:,.0f} MB):", "",
-                  fmt_row(["phase", "s", "share", "rate"]), fmt_row(["---", "---:", "---:", "---:"])]
+                  fmt_row(["phase", "s", "share", "rate", "peak RSS so far, MB"]),
+                  fmt_row(["---", "---:", "---:", "---:", "---:"])]
+        peaks = phases.get("peak_rss_mb_after", {})
         for name, secs in phases["phases"].items():
             rate = ""
             for entity, n in phases.get("records", {}).items():
                 if name.startswith(f"land {entity} ") and secs > 0:
                     rate = f"{n / secs:,.0f} {entity}/s"
-            lines.append(fmt_row([name, f"{secs:.1f}", f"{secs / total:.0%}", rate]))
+            peak_cell = f"{peaks[name]:,}" if name in peaks else ""
+            lines.append(fmt_row([name, f"{secs:.1f}", f"{secs / total:.0%}", rate, peak_cell]))
         slow = ", ".join(f"`{n}` {d:.1f}s" for n, d in phases.get("slowest_models", []))
         lines += ["", f"Slowest SQL models: {slow}.", ""]
+        land_works = phases["phases"].get("land works (read+validate+write)")
+        if land_works:
+            best = max(s["works"] / r["wall"] for k, r in runs.items() if k.startswith("baseline"))
+            works_rate = phases["records"]["works"] / land_works
+            lines += [f"Landing the works alone (no imports, authors, gates or build) runs at {works_rate:,.0f} "
+                      f"works/s, {works_rate / best:.2f}x the fastest baseline ({best:,.0f} works/s, whose figure "
+                      f"still includes interpreter start).", ""]
+        counts = phases.get("row_counts") or {}
+        if counts:
+            lines += ["Marts built: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + ".", ""]
 
     prof = result.get("profile")
     if prof and prof.get("cumulative"):
