@@ -13,6 +13,9 @@ DATA_DIR ?= data
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Precompile .pyc at install: with PYTHONDONTWRITEBYTECODE set (as on CI machines)
+# every process would otherwise recompile pandas, GX and Airflow on import.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: install run test test-fast bench services lock clean help
 

@@ -396,7 +396,8 @@ def render(result: dict) -> str:
     lines += ["### Machine", "",
               f"{m['cores']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, {m['os']}; Python {m['python']}, "
               f"duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, pydantic {m['pydantic']}, "
-              f"great-expectations {m['great-expectations']}, pandas {m['pandas']}.", ""]
+              f"great-expectations {m['great-expectations']}, pandas {m['pandas']}. "
+              f"1-min load average when the run started: {result['load_before']}.", ""]
     lines += ["### Snapshot", "",
               f"Synthetic (`bench/generate_snapshot.py`, seed {s.get('seed')}): **{s['works']:,} work records** "
               f"({s.get('distinct_work_ids') or 0:,} distinct ids) in {s['works_files']} part files, "
@@ -404,8 +405,9 @@ def render(result: dict) -> str:
               f"per work); **{s['authors']:,} author records** in {s['authors_files']} files, "
               f"{s['authors_gz_bytes'] / 1e6:,.1f} MB gz; merged_ids {s['merged_ids_gz_bytes']} B.", ""]
     lines += ["### Results", "",
-              fmt_row(["contender", "what it does", "wall s", "works/s", "peak RSS MB", "CPU s", "speed vs baseline"]),
-              fmt_row(["---", "---", "---:", "---:", "---:", "---:", "---:"])]
+              fmt_row(["contender", "what it does", "wall s", "works/s", "peak RSS MB", "CPU s", "speed vs baseline",
+                       "runs (wall s)"]),
+              fmt_row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---"])]
     base = runs["baseline"]
     for key, r in runs.items():
         if r.get("wall") is None:
@@ -413,10 +415,10 @@ def render(result: dict) -> str:
         rate = s["works"] / r["wall"]
         ratio = rate / (s["works"] / base["wall"])
         lines.append(fmt_row([f"`{key}`", r["label"], f"{r['wall']:.1f}", f"{rate:,.0f}", f"{r['rss_mb']:,.0f}",
-                              f"{r['cpu']:.1f}", f"{ratio:.3f}x"]))
+                              f"{r['cpu']:.1f}", f"{ratio:.3f}x", ", ".join(f"{w:.1f}" for w in r["walls"])]))
     ratio = result["ratio"]
     lines += ["", f"works/s = work records in the snapshot / wall seconds of the whole subprocess (interpreter start "
-              f"included). Median of {result['repeat']} run(s). Peak RSS = `ru_maxrss` of the child from `os.wait4`. "
+              f"included); median of the runs listed under 'runs'. Peak RSS = `ru_maxrss` of the child from `os.wait4`. "
               f"Imports: {result['imports']}.", ""]
     if ratio < 0.5:
         lines += [f"**The pipeline runs at {ratio:.1%} of the baseline's speed ({1 / ratio:.0f}x slower), "
@@ -505,11 +507,13 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="generator processes")
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "openalex-bench",
                         help="where generated snapshots are kept for reuse")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per contender (median reported)")
+    parser.add_argument("--repeat", type=int, default=1, help="pipeline runs (median reported)")
+    parser.add_argument("--baseline-repeat", type=int, default=3, help="runs per baseline (median reported)")
     parser.add_argument("--no-phases", action="store_true", help="skip the per-phase Python run")
     parser.add_argument("--profile-works", type=int, default=5_000, help="works in the profiled snapshot (0: skip)")
     parser.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md")
     parser.add_argument("--no-markdown", action="store_true")
+    parser.add_argument("--results", type=Path, default=BENCH / "results" / "latest.json", help="raw figures (JSON)")
     parser.add_argument("--pipeline-root", type=Path, default=None,
                         help="benchmark the pipeline code in this folder (e.g. a `git archive` export of another "
                              "commit) instead of the installed one; put first on PYTHONPATH")
@@ -522,6 +526,7 @@ def main() -> int:
         print(msg, file=sys.stderr, flush=True)
 
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     snapshot = ensure_snapshot(args, log).resolve()
     stats = snapshot_stats(snapshot)
     work_root = Path(tempfile.mkdtemp(prefix="bench-run-"))
@@ -556,10 +561,11 @@ def main() -> int:
     runs: dict[str, dict] = {}
     for key, (label, make_cmd) in contenders.items():
         samples = []
-        for i in range(args.repeat):
+        repeat = args.baseline_repeat if key.startswith("baseline") else args.repeat
+        for i in range(repeat):
             data_dir = work_root / f"{key}-{i}"
             data_dir.mkdir()
-            log(f"running {key} ({i + 1}/{args.repeat}) ...")
+            log(f"running {key} ({i + 1}/{repeat}) ...")
             r = measure(make_cmd(data_dir), log_dir=log_dir, name=f"{key}-{i}", env=env)
             if r["rc"] != 0:
                 log(f"  {key} FAILED (exit {r['rc']}):\n{r['stderr'][-3000:]}\n{r['stdout'][-2000:]}")
@@ -619,7 +625,7 @@ def main() -> int:
         f" --pipeline-root {args.pipeline_root}" if args.pipeline_root else "")
     result = {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "command": command, "repeat": args.repeat,
               "machine": machine(), "snapshot": {**stats, "path": str(snapshot)}, "contenders": runs,
-              "ratio": ratio, "code": code, "imports": "cold (no .pyc)" if args.cold_imports else "warm .pyc cache", "phases": phases, "profile": profile,
+              "ratio": ratio, "code": code, "load_before": round(load_before, 2), "imports": "cold (no .pyc)" if args.cold_imports else "warm .pyc cache", "phases": phases, "profile": profile,
               "total_seconds": round(time.perf_counter() - started, 1)}
 
     from rich.console import Console
@@ -639,9 +645,8 @@ def main() -> int:
             console.print(f"  {name:45s} {secs:7.1f}s")
     console.print(f"pipeline/baseline speed ratio: {ratio:.3f} (total bench time {result['total_seconds']}s)")
 
-    results_dir = BENCH / "results"
-    results_dir.mkdir(exist_ok=True)
-    (results_dir / "latest.json").write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     if not args.no_markdown:
         write_markdown(args.markdown, render(result))
         log(f"wrote {args.markdown}")

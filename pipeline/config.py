@@ -8,6 +8,7 @@ Secrets (API keys, later) come only from the environment.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -65,6 +66,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     batch_rows: int = Field(default=5_000, ge=1, description="rows per Parquet row group while landing")
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="landing processes")
+    parallel_min_bytes: int = Field(
+        default=32 * 1024 * 1024, ge=0, description="inputs smaller than this land in-process (no worker start-up)"
+    )
     max_quarantine_ratio: float = Field(
         default=0.5, ge=0.0, le=1.0, description="a landed file with more rejects than this fails the gate"
     )

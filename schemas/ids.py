@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import BeforeValidator
 
 _PREFIXES = ("https://openalex.org/", "http://openalex.org/", "openalex.org/")
 _ORCID_RE = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
@@ -27,14 +27,19 @@ def short_id(value: object) -> object:
     return value
 
 
-def _checker(letter: str):
-    pattern = re.compile(rf"^{letter}\d+$")
+def _openalex_id(letter: str):
+    """One validator per id (strip the URL, check the letter): ids are on the hot path."""
+    pattern = re.compile(rf"{letter}\d+")
+    prefix = "https://openalex.org/"
 
-    def check(value: str) -> str:
-        value = value.upper()
-        if not pattern.match(value):
+    def check(value: object) -> str:
+        if not isinstance(value, str):
             raise ValueError(f"not an OpenAlex {letter}-id: {value!r}")
-        return value
+        text = value[len(prefix) :] if value.startswith(prefix) else str(short_id(value))
+        text = text.upper()
+        if not pattern.fullmatch(text):
+            raise ValueError(f"not an OpenAlex {letter}-id: {value!r}")
+        return text
 
     return check
 
@@ -61,10 +66,11 @@ def normalize_doi(value: object) -> object:
     return value
 
 
-WorkId = Annotated[str, BeforeValidator(short_id), AfterValidator(_checker("W"))]
-AuthorId = Annotated[str, BeforeValidator(short_id), AfterValidator(_checker("A"))]
-TopicId = Annotated[str, BeforeValidator(short_id), AfterValidator(_checker("T"))]
-SourceId = Annotated[str, BeforeValidator(short_id), AfterValidator(_checker("S"))]
-InstitutionId = Annotated[str, BeforeValidator(short_id), AfterValidator(_checker("I"))]
+WorkId = Annotated[str, BeforeValidator(_openalex_id("W"))]
+AuthorId = Annotated[str, BeforeValidator(_openalex_id("A"))]
+TopicId = Annotated[str, BeforeValidator(_openalex_id("T"))]
+# Venue and institution ids are carried along, never joined on: strip them, skip the check.
+SourceId = Annotated[str, BeforeValidator(short_id)]
+InstitutionId = Annotated[str, BeforeValidator(short_id)]
 Orcid = Annotated[str, BeforeValidator(normalize_orcid)]
 Doi = Annotated[str, BeforeValidator(normalize_doi)]

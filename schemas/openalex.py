@@ -76,11 +76,15 @@ def abstract_from_inverted_index(index: dict[str, list[int]] | None) -> str | No
     """Rebuild the abstract text OpenAlex ships as ``{word: [positions]}``."""
     if not index:
         return None
-    slots: dict[int, str] = {}
+    size = sum(map(len, index.values()))
+    words = [""] * size
     for word, positions in index.items():
         for position in positions:
-            slots[position] = word
-    return " ".join(slots[i] for i in sorted(slots))
+            if not 0 <= position < size:  # gaps or odd positions: fall back to sorting
+                pairs = sorted((p, w) for w, ps in index.items() for p in ps)
+                return " ".join(w for _, w in pairs)
+            words[position] = word
+    return " ".join(words)
 
 
 class Work(_OpenAlex):

@@ -2,20 +2,25 @@
 rejects to quarantine, gate the batch, then publish it atomically.
 
 Counting rule, checked for every file: ``valid + quarantined == records read``.
-Re-landing an input that is already in the lake is a no-op.
+Re-landing an input that is already in the lake is a no-op. Large batches are
+staged by several worker processes, one input file each.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import zlib
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from pipeline.config import Settings
+from pipeline.errors import SnapshotError
 from pipeline.landing.lake import landed_before, quarantine_path, records_path, stale_quarantine
-from pipeline.landing.parquet_writer import StagedParquet
+from pipeline.landing.parquet_writer import StagedParquet, commit_file, discard_file
 from pipeline.landing.records import ENTITIES, RecordError
 from pipeline.sources.base import InputFile
 from schemas.lake import QuarantineRow
@@ -57,11 +62,27 @@ class LandingReport:
 
 @dataclass
 class _Staged:
+    """A finished but unpublished landing of one input file (plain paths, so it
+    can come back from a worker process)."""
+
     item: InputFile
     fingerprint: str
     report: FileReport
-    records: StagedParquet
-    quarantine: StagedParquet | None
+    quarantine_tmp: Path | None
+
+    def publish(self, quarantine_dir: Path) -> None:
+        # Quarantine first: the records file is the "landed" marker, so if we stop
+        # between the two renames the input is landed again next time, and the
+        # stale quarantine file of the same input is replaced, never doubled.
+        for stale in stale_quarantine(quarantine_dir, self.item, self.fingerprint):
+            stale.unlink()
+        if self.quarantine_tmp is not None:
+            commit_file(self.quarantine_tmp, self.report.quarantine_path)
+        commit_file(self.report.staged_path, self.report.records_path)
+
+    def discard(self) -> None:
+        discard_file(self.report.staged_path)
+        discard_file(self.quarantine_tmp)
 
 
 Gate = Callable[[list[FileReport]], None]
@@ -78,30 +99,68 @@ def land(
 ) -> LandingReport:
     """Land every input; publish nothing unless all files are written and the gate passes."""
     report = LandingReport(ingest_date=ingest_date)
+    todo: list[tuple[int, InputFile, str]] = []
+    for item in inputs:
+        fingerprint = item.fingerprint
+        earlier = landed_before(settings.lake_dir, item, fingerprint)
+        report.files.append(FileReport(item.source, item.entity, item.location, skipped=True, records_path=earlier))
+        if earlier is None:
+            todo.append((len(report.files) - 1, item, fingerprint))
+
     staged: list[_Staged] = []
     try:
-        for item in inputs:
-            fingerprint = item.fingerprint
-            earlier = landed_before(settings.lake_dir, item, fingerprint)
-            if earlier is not None:
-                report.files.append(
-                    FileReport(item.source, item.entity, item.location, skipped=True, records_path=earlier)
-                )
-                continue
-            entry = _stage_file(item, fingerprint, settings, ingest_date, on_records)
-            staged.append(entry)
-            report.files.append(entry.report)
+        for index, entry in _stage_all(todo, settings, ingest_date, on_records, staged):
+            report.files[index] = entry.report
         if gate is not None:
             gate([s.report for s in staged])
         for entry in staged:
-            _publish(entry, settings.quarantine_dir)
+            entry.publish(settings.quarantine_dir)
     except BaseException:
         for entry in staged:
-            entry.records.abort()
-            if entry.quarantine is not None:
-                entry.quarantine.abort()
+            entry.discard()
         raise
     return report
+
+
+def _stage_all(todo, settings: Settings, ingest_date: date, on_records: Progress | None, staged: list[_Staged]):
+    """Yield (report index, staged file); every staged file is also appended to
+    ``staged`` as soon as it exists, so the caller can discard it on failure."""
+    total_bytes = sum(item.path.stat().st_size for _, item, _ in todo)
+    workers = min(settings.workers, len(todo))
+    if workers <= 1 or total_bytes < settings.parallel_min_bytes:
+        for index, item, fingerprint in todo:
+            entry = _stage_file(item, fingerprint, settings, ingest_date, on_records)
+            staged.append(entry)
+            yield index, entry
+        return
+
+    # Spawned (not forked) workers: the parent may hold threads (DuckDB, Airflow).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {
+            pool.submit(_stage_file, item, fingerprint, settings, ingest_date, None): index
+            for index, item, fingerprint in sorted(todo, key=lambda t: -t[1].path.stat().st_size)
+        }
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            failed = None
+            for future in done:
+                if future.exception() is not None:
+                    failed = failed or future.exception()
+                    continue
+                entry = future.result()
+                staged.append(entry)
+                if on_records is not None:
+                    on_records(entry.report.records)
+                yield futures[future], entry
+            if failed is not None:
+                for future in pending:
+                    future.cancel()
+                for future in wait(pending).done:  # let running workers finish so nothing leaks
+                    if not future.cancelled() and future.exception() is None:
+                        staged.append(future.result())
+                raise failed
 
 
 def _stage_file(
@@ -114,18 +173,20 @@ def _stage_file(
     )
     quarantine: StagedParquet | None = None
     q_path = quarantine_path(settings.quarantine_dir, item, ingest_date, fingerprint)
+    parse, source = spec.parse, item.source
     try:
         pending = 0
-        for line_number, text in item.records():
+        for line_number, raw in item.records():
             report.records += 1
             location = f"{item.location}:{line_number}"
             try:
-                row = spec.parse(text, item.source, location)
+                row = parse(raw, source, location)
             except RecordError as exc:
                 if quarantine is None:
                     quarantine = StagedParquet(q_path, arrow_schema(QuarantineRow), settings.batch_rows)
+                text = raw.decode("utf-8", errors="backslashreplace")
                 quarantine.append(
-                    {"source": item.source, "entity": item.entity, "location": location, "raw": text, "error": str(exc)}
+                    {"source": source, "entity": item.entity, "location": location, "raw": text, "error": str(exc)}
                 )
                 report.quarantined += 1
             else:
@@ -140,29 +201,23 @@ def _stage_file(
         records.close()
         if quarantine is not None:
             quarantine.close()
+    except (OSError, EOFError, zlib.error) as exc:
+        records.abort()
+        if quarantine is not None:
+            quarantine.abort()
+        # A truncated or corrupt file cannot be landed record by record: stop the batch.
+        raise SnapshotError(f"{item.location}: cannot read past record {report.records} ({exc}); re-download it") from exc
     except BaseException:
         records.abort()
         if quarantine is not None:
             quarantine.abort()
         raise
     # The counting rule is an invariant, not a hope: fail loudly if it ever breaks.
-    assert report.valid + report.quarantined == report.records, report
+    if report.valid + report.quarantined != report.records:
+        raise AssertionError(f"counting rule broken for {item.location}: {report}")
     if report.count_mismatch:
-        log.warning(
-            "%s: manifest says %s records, read %s", item.location, report.expected_records, report.records
-        )
+        log.warning("%s: manifest says %s records, read %s", item.location, report.expected_records, report.records)
     report.records_path = records.final_path
     report.staged_path = records.tmp_path
     report.quarantine_path = q_path if quarantine is not None else None
-    return _Staged(item, fingerprint, report, records, quarantine)
-
-
-def _publish(entry: _Staged, quarantine_dir: Path) -> None:
-    # Quarantine first: the records file is the "landed" marker, so if we stop
-    # between the two renames the input is landed again next time, and the
-    # stale quarantine file of the same input is replaced, never doubled.
-    for stale in stale_quarantine(quarantine_dir, entry.item, entry.fingerprint):
-        stale.unlink()
-    if entry.quarantine is not None:
-        entry.quarantine.commit()
-    entry.records.commit()
+    return _Staged(item, fingerprint, report, quarantine.tmp_path if quarantine is not None else None)

@@ -45,9 +45,7 @@ class StagedParquet:
     def commit(self) -> Path:
         """Rename the finished temp file over the final path (atomic on POSIX)."""
         self.close()
-        os.replace(self.tmp_path, self.final_path)
-        _fsync_dir(self.final_path.parent)
-        return self.final_path
+        return commit_file(self.tmp_path, self.final_path)
 
     def abort(self) -> None:
         """Drop the temp file; the final path is untouched."""
@@ -57,6 +55,18 @@ class StagedParquet:
         finally:
             self._writer = None
             self.tmp_path.unlink(missing_ok=True)
+
+
+def commit_file(tmp_path: Path, final_path: Path) -> Path:
+    """Publish a finished temp file: rename over the final path, then sync the folder."""
+    os.replace(tmp_path, final_path)
+    _fsync_dir(final_path.parent)
+    return final_path
+
+
+def discard_file(tmp_path: Path | None) -> None:
+    if tmp_path is not None:
+        tmp_path.unlink(missing_ok=True)
 
 
 def _fsync_dir(directory: Path) -> None:

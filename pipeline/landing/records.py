@@ -17,7 +17,7 @@ from schemas.lake import AuthorRow, MergedAuthorRow, PlatformEventRow, WorkRow
 from schemas.openalex import Author, Work
 from schemas.platform import MergedAuthorId, PlatformEvent
 
-Parser = Callable[[str, str, str], dict[str, Any]]
+Parser = Callable[[bytes, str, str], dict[str, Any]]
 
 
 class RecordError(ValueError):
@@ -31,7 +31,7 @@ class EntitySpec:
 
 
 def _json_parser(model: type[Work] | type[Author] | type[PlatformEvent]) -> Parser:
-    def parse(text: str, record_source: str, location: str) -> dict[str, Any]:
+    def parse(text: bytes, record_source: str, location: str) -> dict[str, Any]:
         if not text.strip():
             raise RecordError("empty line")
         try:
@@ -43,7 +43,11 @@ def _json_parser(model: type[Work] | type[Author] | type[PlatformEvent]) -> Pars
     return parse
 
 
-def _parse_merged_author(text: str, record_source: str, location: str) -> dict[str, Any]:
+def _parse_merged_author(raw: bytes, record_source: str, location: str) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"not UTF-8: {exc}") from None
     fields = next(csv.reader([text]), [])
     if len(fields) != 3:
         raise RecordError(f"expected 3 CSV fields merge_date,id,merge_into_id, got {len(fields)}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class InputFile:
-    """One input file of one entity, read as a stream of ``(line_number, text)``.
+    """One input file of one entity, read as a stream of ``(line_number, bytes)``.
 
     ``location`` is the path shown in quarantine rows (``location:line``); it is
     relative to the source root so it means the same thing on every machine.
@@ -31,13 +31,17 @@ class InputFile:
         digest = hashlib.sha1(f"{self.source}|{self.entity}|{self.location}|{size}".encode())
         return digest.hexdigest()[:16]
 
-    def records(self) -> Iterator[tuple[int, str]]:
-        """Yield ``(line_number, text)`` for every record line, streaming."""
+    def records(self) -> Iterator[tuple[int, bytes]]:
+        """Yield ``(line_number, raw bytes)`` for every record line, streaming.
+
+        Bytes, not text: pydantic parses JSON bytes directly, so decoding every
+        line first would be wasted work; only rejected lines are decoded.
+        """
         opener = gzip.open if self.path.suffix == ".gz" else open
-        with opener(self.path, "rt", encoding="utf-8", errors="surrogateescape", newline="") as handle:
+        with opener(self.path, "rb") as handle:
             for number, line in enumerate(handle, start=1):
                 if number == 1 and self.has_header:
                     continue
                 # Iteration never yields the file's final newline as an extra line,
                 # so a blank line here is a real (bad) record and goes to quarantine.
-                yield number, line.rstrip("\r\n")
+                yield number, line.rstrip(b"\r\n")

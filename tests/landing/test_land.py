@@ -99,3 +99,39 @@ def test_records_are_streamed_in_row_groups(tmp_path, settings):
     metadata = pq.ParquetFile(report.files[0].records_path).metadata
     assert metadata.num_rows == 25
     assert metadata.num_row_groups == 3  # 10 + 10 + 5: never the whole file in memory
+
+
+def _lake_rows(settings):
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(settings.lake_dir, format="parquet", partitioning="hive").to_table()
+    return sorted(table.select(["work_id", "location"]).to_pylist(), key=lambda r: r["location"])
+
+
+def test_parallel_landing_gives_the_same_lake_as_sequential(tmp_path, settings):
+    partitions = {f"2024-01-0{d}": [work(f"W{d}{i}", ["A1"]) for i in range(30)] + ["bad"] for d in range(1, 5)}
+    root = write_snapshot(tmp_path / "snap", works=partitions)
+    sequential = settings.model_copy(update={"workers": 1, "data_dir": tmp_path / "seq"})
+    parallel = settings.model_copy(update={"workers": 2, "parallel_min_bytes": 0, "data_dir": tmp_path / "par"})
+    progress: list[int] = []
+
+    one = land(OpenAlexSnapshot(root).files(), sequential, ingest_date=DAY)
+    two = land(OpenAlexSnapshot(root).files(), parallel, ingest_date=DAY, on_records=progress.append)
+
+    assert [(f.location, f.valid, f.quarantined) for f in one.files] == [(f.location, f.valid, f.quarantined) for f in two.files]
+    assert _lake_rows(sequential) == _lake_rows(parallel)
+    assert sum(progress) == two.total("records") == 124
+
+
+def test_a_corrupt_file_stops_the_batch_and_publishes_nothing(tmp_path, settings):
+    from pipeline.errors import SnapshotError
+
+    partitions = {"2024-01-01": [work("W1", ["A1"])], "2024-01-02": [work("W2", ["A1"])]}
+    root = write_snapshot(tmp_path / "snap", works=partitions)
+    corrupt = root / "data/works/updated_date=2024-01-02/part_000.gz"
+    corrupt.write_bytes(corrupt.read_bytes()[:20])  # truncated download
+    for workers in (1, 2):
+        config = settings.model_copy(update={"workers": workers, "parallel_min_bytes": 0})
+        with pytest.raises(SnapshotError, match="updated_date=2024-01-02/part_000.gz: cannot read past record 0"):
+            land(OpenAlexSnapshot(root).files(), config, ingest_date=DAY)
+        assert not any(p.is_file() for p in config.data_dir.rglob("*")), workers

@@ -26,7 +26,7 @@ def test_lists_authors_then_works_then_merged_ids(tmp_path):
     ]
     assert files[1].expected_records == 1
     merged = files[-1]
-    assert list(merged.records()) == [(2, "2024-01-01,A9,A1")]  # header skipped, real line numbers
+    assert list(merged.records()) == [(2, b"2024-01-01,A9,A1")]  # header skipped, real line numbers
 
 
 def test_manifest_listing_a_missing_file_is_an_error(tmp_path):
