@@ -242,6 +242,11 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
 # Profile of the landing (no gate) on a small snapshot.
 # ------------------------------------------------------------------------------------
 def _short_path(filename: str) -> str:
+    import sysconfig
+
+    stdlib = sysconfig.get_paths()["stdlib"] + "/"
+    if filename.startswith(stdlib):
+        return "stdlib/" + filename[len(stdlib):]
     for marker in ("site-packages/", str(REPO) + "/"):
         if marker in filename:
             return filename.split(marker, 1)[1]

@@ -3,7 +3,7 @@
 
 It writes a small snapshot in the real OpenAlex layout (gzipped JSON Lines part files,
 manifests, a merged_ids CSV) plus a platform events file, then re-reads the written files
-and checks the figures the product shows for the seed researchers (``/work/shared/seeds``).
+and checks the figures the product shows for the seed researchers (``../shared/seeds`` beside the repo, when present).
 
     python tools/build_sample.py            # (re)write pipeline/sample_data/, then check it
     python tools/build_sample.py --check    # only check the files already there
@@ -55,7 +55,7 @@ CLOSE_MIN_SHARED_WORKS = 2
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "pipeline" / "sample_data"
-DEFAULT_SEEDS = Path("/work/shared/seeds")  # optional: verbatim-text check when present
+DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"  # optional (next to a checkout): verbatim-text check
 
 OPENALEX = "https://openalex.org/"
 ARXIV_SOURCE = {"id": OPENALEX + "S4306400194", "display_name": "arXiv (Cornell University)",

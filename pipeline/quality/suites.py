@@ -69,10 +69,12 @@ def _kwargs(kwargs: dict) -> str:
 @cache
 def _gx():
     # Imported lazily: GX takes seconds to import and most CLI commands never need it.
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     import great_expectations.expectations  # noqa: F401  (registers gx.expectations)
 
+    # GX announces every ephemeral context at INFO; operators only need its warnings.
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     return gx
 
 
