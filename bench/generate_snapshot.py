@@ -137,7 +137,7 @@ def build_pools() -> Pools:
         })
 
     institutions = []
-    for i in range(3000):
+    for _i in range(3000):
         country = rng.choice(_COUNTRIES)
         iid = f"{OA}I{rng.randrange(10**8, 10**10)}"
         institutions.append({
@@ -151,7 +151,7 @@ def build_pools() -> Pools:
         })
 
     sources = []
-    for s in range(4000):
+    for _ in range(4000):
         issn = f"{rng.randrange(10000):04d}-{rng.randrange(1000):03d}{rng.choice('0123456789X')}"
         sources.append({
             "id": f"{OA}S{rng.randrange(10**8, 10**10)}",
@@ -385,7 +385,7 @@ def make_work(cfg: Config, index: int, updated: date, bounds) -> dict:
     n_topics = rng.randint(1, 3)
     picked = home[:n_topics] if rng.random() < 0.7 else rng.sample(p.topics, n_topics)
     scores = sorted((round(rng.uniform(0.5, 1.0), 4) for _ in picked), reverse=True)
-    topics = [{**t, "score": s} for t, s in zip(picked, scores)]
+    topics = [{**t, "score": s} for t, s in zip(picked, scores, strict=False)]
 
     source = dict(p.sources[rng.randrange(len(p.sources))]) if rng.random() < 0.9 else None
     primary = _location(rng, source, doi, wid)

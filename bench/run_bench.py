@@ -107,14 +107,14 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
     from datetime import date
 
     t_start = time.perf_counter()
+    import resource
+
     import pipeline.landing.land as land_mod
     import pipeline.quality.gate as gate_mod
     import pipeline.quality.suites as suites_mod
     import pipeline.warehouse.build as build_mod
     from pipeline import run as pipeline_run
     from pipeline.config import Settings
-
-    import resource
 
     def rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -258,14 +258,14 @@ def child_profile(snapshot: Path, data_dir: Path, top: int) -> None:
     import pstats
     from datetime import date
 
-    from pipeline import run as pipeline_run
-    from pipeline.config import Settings
-    from pipeline.landing.land import land
-
     # Import what the landing imports lazily (pyarrow pulls in pandas on first use), so the
     # profile shows the steady state rather than module loading.
     import pandas  # noqa: F401
     import pyarrow as pa
+
+    from pipeline import run as pipeline_run
+    from pipeline.config import Settings
+    from pipeline.landing.land import land
 
     pa.Table.from_pylist([{"a": 1}])
     settings = Settings().model_copy(update={"data_dir": data_dir})
@@ -281,7 +281,7 @@ def child_profile(snapshot: Path, data_dir: Path, top: int) -> None:
 
     def entries(index: int) -> list[dict]:
         rows = []
-        for (filename, line, func), (cc, nc, tt, ct, _callers) in stats.stats.items():
+        for (filename, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items():
             where = func if filename == "~" else f"{_short_path(filename)}:{line}({func})"
             rows.append({"function": where, "ncalls": nc, "tottime": round(tt, 3), "cumtime": round(ct, 3)})
         key = "cumtime" if index == 3 else "tottime"

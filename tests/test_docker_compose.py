@@ -312,7 +312,7 @@ def test_every_named_volume_is_declared(compose, services):
 
 def test_bind_mounts_are_repo_relative(services):
     for name, svc in services.items():
-        for source, target in volume_mounts(svc):
+        for source, _target in volume_mounts(svc):
             if is_bind_source(source):
                 assert source.startswith("./"), f"{name}: host-specific bind mount {source!r}"
                 assert (ROOT / source).resolve().is_relative_to(ROOT), f"{name}: {source!r} leaves the repo"

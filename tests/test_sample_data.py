@@ -4,7 +4,6 @@ check (seed figures recomputed in plain Python) passes."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -17,7 +17,7 @@ def test_rejected_records_pass_through(wh):
          "type: unknown event type", date(2025, 1, 2)),
     ]  # fmt: skip
     columns = ["source", "entity", "location", "raw", "error", "ingest_date"]
-    wh.raw("raw_quarantine", QuarantineRow, [dict(zip(columns, r)) for r in rows])
+    wh.raw("raw_quarantine", QuarantineRow, [dict(zip(columns, r, strict=False)) for r in rows])
 
     result = wh.run(MODEL, order_by="source, entity, location")
 
