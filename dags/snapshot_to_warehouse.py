@@ -38,11 +38,11 @@ WAREHOUSE = Asset(name="scholarly_warehouse")
 def snapshot_to_warehouse():
     @task(outlets=[LAKE])
     def land(params=None, outlet_events=None) -> str:
-        from pipeline.run import land_sources, write_report
+        from pipeline.run import land_sources, report_path
 
         settings = _settings(params)
         report = land_sources(list(params["sources"]), settings)
-        path = write_report(settings, "landing", report)
+        path = report_path(settings, "landing")
         outlet_events[LAKE].extra = {
             "report": str(path),
             "records": report.total("records"),

@@ -56,13 +56,20 @@ def build(settings: Settings, *, as_of: date | None = None, on_step: StepCallbac
     return report
 
 
+def report_path(settings: Settings, kind: str) -> Path:
+    """``DIR/reports/<kind>-latest.json``: the last landing or build report."""
+    return settings.data_dir / "reports" / f"{kind}-latest.json"
+
+
 def write_report(settings: Settings, kind: str, report: LandingReport | BuildReport) -> Path:
-    """Keep a JSON record of each step under ``DIR/reports/`` (operators read these)."""
-    directory = settings.data_dir / "reports"
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{kind}-latest.json"
+    """Keep a JSON record of each step under ``DIR/reports/``: a timestamped copy
+    for the history and ``<kind>-latest.json`` for whoever runs next."""
+    latest = report_path(settings, kind)
+    latest.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(asdict(report), default=str, indent=2)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(payload, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    for path in (latest.with_name(f"{kind}-{stamp}.json"), latest):
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(payload, encoding="utf-8")
+        tmp.replace(path)
+    return latest

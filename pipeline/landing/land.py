@@ -2,7 +2,8 @@
 rejects to quarantine, gate the batch, then publish it atomically.
 
 Counting rule, checked for every file: ``valid + quarantined == records read``.
-Re-landing an input that is already in the lake is a no-op. Large batches are
+Re-landing an input that is already in the lake is a no-op; a new version of
+an input (a corrected file) replaces its earlier landing. Large batches are
 staged by several worker processes, one input file each.
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.errors import SnapshotError
-from pipeline.landing.lake import landed_before, quarantine_path, records_path, stale_quarantine
+from pipeline.landing.lake import VERSION_KEY, current_landing, quarantine_path, records_path, superseded
 from pipeline.landing.parquet_writer import StagedParquet, commit_file, discard_file
 from pipeline.landing.records import ENTITIES, RecordError
 from pipeline.sources.base import InputFile
@@ -66,19 +67,20 @@ class _Staged:
     can come back from a worker process)."""
 
     item: InputFile
-    fingerprint: str
     report: FileReport
     quarantine_tmp: Path | None
 
-    def publish(self, quarantine_dir: Path) -> None:
+    def publish(self, lake_dir: Path, quarantine_dir: Path) -> None:
         # Quarantine first: the records file is the "landed" marker, so if we stop
-        # between the two renames the input is landed again next time, and the
-        # stale quarantine file of the same input is replaced, never doubled.
-        for stale in stale_quarantine(quarantine_dir, self.item, self.fingerprint):
-            stale.unlink()
+        # between the two renames the input is landed again next time. Earlier
+        # landings of the same input (an older version of the file) go last.
+        twin = quarantine_dir / self.report.records_path.relative_to(lake_dir)
+        twin.unlink(missing_ok=True)
         if self.quarantine_tmp is not None:
             commit_file(self.quarantine_tmp, self.report.quarantine_path)
         commit_file(self.report.staged_path, self.report.records_path)
+        for old in superseded(lake_dir, quarantine_dir, self.item, keep=self.report.records_path):
+            old.unlink()
 
     def discard(self) -> None:
         discard_file(self.report.staged_path)
@@ -99,13 +101,15 @@ def land(
 ) -> LandingReport:
     """Land every input; publish nothing unless all files are written and the gate passes."""
     report = LandingReport(ingest_date=ingest_date)
-    todo: list[tuple[int, InputFile, str]] = []
+    todo: list[tuple[int, InputFile]] = []
     for item in inputs:
-        fingerprint = item.fingerprint
-        earlier = landed_before(settings.lake_dir, item, fingerprint)
+        earlier = current_landing(settings.lake_dir, item)
         report.files.append(FileReport(item.source, item.entity, item.location, skipped=True, records_path=earlier))
         if earlier is None:
-            todo.append((len(report.files) - 1, item, fingerprint))
+            todo.append((len(report.files) - 1, item))
+        else:  # tidy up after an interrupted replacement, if any
+            for old in superseded(settings.lake_dir, settings.quarantine_dir, item, keep=earlier):
+                old.unlink()
 
     staged: list[_Staged] = []
     try:
@@ -114,7 +118,7 @@ def land(
         if gate is not None:
             gate([s.report for s in staged])
         for entry in staged:
-            entry.publish(settings.quarantine_dir)
+            entry.publish(settings.lake_dir, settings.quarantine_dir)
     except BaseException:
         for entry in staged:
             entry.discard()
@@ -125,11 +129,11 @@ def land(
 def _stage_all(todo, settings: Settings, ingest_date: date, on_records: Progress | None, staged: list[_Staged]):
     """Yield (report index, staged file); every staged file is also appended to
     ``staged`` as soon as it exists, so the caller can discard it on failure."""
-    total_bytes = sum(item.path.stat().st_size for _, item, _ in todo)
+    total_bytes = sum(item.path.stat().st_size for _, item in todo)
     workers = min(settings.workers, len(todo))
     if workers <= 1 or total_bytes < settings.parallel_min_bytes:
-        for index, item, fingerprint in todo:
-            entry = _stage_file(item, fingerprint, settings, ingest_date, on_records)
+        for index, item in todo:
+            entry = _stage_file(item, settings, ingest_date, on_records)
             staged.append(entry)
             yield index, entry
         return
@@ -138,8 +142,8 @@ def _stage_all(todo, settings: Settings, ingest_date: date, on_records: Progress
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {
-            pool.submit(_stage_file, item, fingerprint, settings, ingest_date, None): index
-            for index, item, fingerprint in sorted(todo, key=lambda t: -t[1].path.stat().st_size)
+            pool.submit(_stage_file, item, settings, ingest_date, None): index
+            for index, item in sorted(todo, key=lambda t: -t[1].path.stat().st_size)
         }
         pending = set(futures)
         while pending:
@@ -163,16 +167,17 @@ def _stage_all(todo, settings: Settings, ingest_date: date, on_records: Progress
                 raise failed
 
 
-def _stage_file(
-    item: InputFile, fingerprint: str, settings: Settings, ingest_date: date, on_records: Progress | None
-) -> _Staged:
+def _stage_file(item: InputFile, settings: Settings, ingest_date: date, on_records: Progress | None) -> _Staged:
     spec = ENTITIES[item.entity]
     report = FileReport(item.source, item.entity, item.location, expected_records=item.expected_records)
     records = StagedParquet(
-        records_path(settings.lake_dir, item, ingest_date, fingerprint), arrow_schema(spec.row_model), settings.batch_rows
+        records_path(settings.lake_dir, item, ingest_date),
+        arrow_schema(spec.row_model),
+        settings.batch_rows,
+        metadata={VERSION_KEY: item.version.encode()},
     )
     quarantine: StagedParquet | None = None
-    q_path = quarantine_path(settings.quarantine_dir, item, ingest_date, fingerprint)
+    q_path = quarantine_path(settings.quarantine_dir, item, ingest_date)
     parse, source = spec.parse, item.source
     try:
         pending = 0
@@ -220,4 +225,4 @@ def _stage_file(
     report.records_path = records.final_path
     report.staged_path = records.tmp_path
     report.quarantine_path = q_path if quarantine is not None else None
-    return _Staged(item, fingerprint, report, quarantine.tmp_path if quarantine is not None else None)
+    return _Staged(item, report, quarantine.tmp_path if quarantine is not None else None)

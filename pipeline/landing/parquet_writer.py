@@ -14,9 +14,13 @@ import pyarrow.parquet as pq
 class StagedParquet:
     """A Parquet file being written; invisible to readers until committed."""
 
-    def __init__(self, final_path: Path, schema: pa.Schema, batch_rows: int = 5_000) -> None:
+    def __init__(
+        self, final_path: Path, schema: pa.Schema, batch_rows: int = 5_000, metadata: dict[bytes, bytes] | None = None
+    ) -> None:
         self.final_path = Path(final_path)
         self.tmp_path = self.final_path.with_name(f".{self.final_path.name}.tmp-{os.getpid()}")
+        if metadata:
+            schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
         self.schema = schema
         self.batch_rows = batch_rows
         self.rows_written = 0

@@ -25,11 +25,16 @@ class InputFile:
     has_header: bool = False  # CSV: line 1 is a header, not a record
 
     @property
-    def fingerprint(self) -> str:
-        """Stable identity of this input: re-landing the same file is a no-op."""
-        size = self.path.stat().st_size
-        digest = hashlib.sha1(f"{self.source}|{self.entity}|{self.location}|{size}".encode())
+    def key(self) -> str:
+        """Identity of this input's *place* (source, entity, location): a new
+        version of the same file replaces the earlier landing of it."""
+        digest = hashlib.sha1(f"{self.source}|{self.entity}|{self.location}".encode())
         return digest.hexdigest()[:16]
+
+    @property
+    def version(self) -> str:
+        """Which version of the file this is; landing the same version twice is a no-op."""
+        return str(self.path.stat().st_size)
 
     def records(self) -> Iterator[tuple[int, bytes]]:
         """Yield ``(line_number, raw bytes)`` for every record line, streaming.

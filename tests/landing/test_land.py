@@ -135,3 +135,20 @@ def test_a_corrupt_file_stops_the_batch_and_publishes_nothing(tmp_path, settings
         with pytest.raises(SnapshotError, match="updated_date=2024-01-02/part_000.gz: cannot read past record 0"):
             land(OpenAlexSnapshot(root).files(), config, ingest_date=DAY)
         assert not any(p.is_file() for p in config.data_dir.rglob("*")), workers
+
+
+@pytest.mark.parametrize("next_day", [DAY, date(2026, 1, 5)], ids=["same-day", "later-day"])
+def test_a_corrected_file_replaces_its_earlier_landing(tmp_path, settings, next_day):
+    root = write_snapshot(tmp_path / "snap", works={"2024-01-01": [work("W1", ["A1"]), "{broken"]})
+    first = land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY)
+    assert (first.files[0].valid, first.files[0].quarantined) == (1, 1)
+
+    # the operator fixes the bad line and runs again
+    write_snapshot(tmp_path / "snap", works={"2024-01-01": [work("W1", ["A1"]), work("W2", ["A1"])]})
+    second = land(OpenAlexSnapshot(root).files(), settings, ingest_date=next_day)
+
+    assert not second.files[0].skipped and (second.files[0].valid, second.files[0].quarantined) == (2, 0)
+    assert sorted(r["work_id"] for r in _lake_rows(settings)) == ["W1", "W2"]  # no stale copy of W1
+    assert not any(p.is_file() for p in settings.quarantine_dir.rglob("*.parquet"))
+    third = land(OpenAlexSnapshot(root).files(), settings, ingest_date=date(2026, 2, 1))
+    assert third.files[0].skipped and third.files[0].records_path == second.files[0].records_path
