@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.landing.land import LandingReport, Progress, land
+from pipeline.locking import data_dir_lock
 from pipeline.sources import parse_source_spec
 from pipeline.sources.base import InputFile
 from pipeline.warehouse.build import BuildReport, StepCallback, build_warehouse
@@ -40,10 +41,11 @@ def land_sources(
     from pipeline.quality.gate import landing_gate
 
     inputs = collect_inputs(specs) if inputs is None else inputs
-    report = land(
-        inputs, settings, ingest_date=ingest_date or today_utc(), gate=landing_gate(settings), on_records=on_records
-    )
-    write_report(settings, "landing", report)
+    with data_dir_lock(settings.data_dir, settings.lock_timeout_seconds):
+        report = land(
+            inputs, settings, ingest_date=ingest_date or today_utc(), gate=landing_gate(settings), on_records=on_records
+        )
+        write_report(settings, "landing", report)
     return report
 
 
@@ -51,8 +53,11 @@ def build(settings: Settings, *, as_of: date | None = None, on_step: StepCallbac
     """Build, gate and publish the warehouse from everything in the lake."""
     from pipeline.quality.gate import warehouse_gate
 
-    report = build_warehouse(settings, as_of=as_of or settings.as_of or today_utc(), gate=warehouse_gate, on_step=on_step)
-    write_report(settings, "build", report)
+    with data_dir_lock(settings.data_dir, settings.lock_timeout_seconds):
+        report = build_warehouse(
+            settings, as_of=as_of or settings.as_of or today_utc(), gate=warehouse_gate, on_step=on_step
+        )
+        write_report(settings, "build", report)
     return report
 
 

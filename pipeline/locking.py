@@ -1,0 +1,49 @@
+"""One writer per data dir: landing and building take an exclusive lock on
+``DIR/.pipeline.lock``. The OS drops the lock when a process dies, so a crash
+never leaves a stale lock behind."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+
+
+class LockTimeoutError(PipelineError):
+    """Another run kept the data dir locked for too long."""
+
+
+@contextmanager
+def data_dir_lock(data_dir: Path, timeout_seconds: float) -> Iterator[None]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / ".pipeline.lock"
+    with open(path, "a+") as handle:
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "unknown"
+                    raise LockTimeoutError(
+                        f"another pipeline run ({holder}) has held {path} for over {timeout_seconds:.0f}s; "
+                        "wait for it to finish (the lock frees itself when that process exits)"
+                    ) from None
+                time.sleep(0.2)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
