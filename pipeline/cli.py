@@ -128,6 +128,11 @@ def _print_run_summary(landing, built, seconds: float) -> None:
             str(landing.total("quarantined", entity)),
         )
     console.print(table)
+    if landing.total("quarantined"):
+        console.print(
+            f"[yellow]{landing.total('quarantined')} record(s) quarantined[/]: see `pipeline quarantine` "
+            "(each row has the file:line and the reason)"
+        )
     mismatched = [f for f in landing.files if f.count_mismatch]
     for f in mismatched:
         console.print(f"[yellow]warning:[/] {f.location}: manifest says {f.expected_records} records, read {f.records}")
@@ -193,6 +198,30 @@ def _print_card(card, abstracts: bool) -> None:
         years = f"{c['first_year']}–{c['last_year']}" if c["first_year"] != c["last_year"] else str(c["first_year"])
         collaborators.add_row(c["display_name"] or "", c["author_id"], str(c["shared_works"]), years, "yes" if c["is_close"] else "")
     console.print(collaborators)
+
+
+@app.command()
+def quarantine(
+    data_dir: DataDirOption = None,
+    entity: Annotated[str | None, typer.Option(help="Only this entity (works, authors, ...).")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """List rejected input records: where they came from and why."""
+    from pipeline.quarantine_report import rejected_records
+
+    def action() -> None:
+        settings = _settings(data_dir)
+        total, rows = rejected_records(settings.warehouse_path, entity=entity, limit=limit)
+        table = Table(title=f"Quarantine: {total} rejected record(s)", show_lines=False, expand=False)
+        for column in ("source", "entity", "location", "error", "raw"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            raw = row["raw"] if len(row["raw"]) <= 80 else row["raw"][:77] + "..."
+            table.add_row(row["source"], row["entity"], row["location"], row["error"], raw)
+        console.print(table)
+
+    _guarded(debug, action)
 
 
 def main() -> None:  # pragma: no cover - console-script shim

@@ -117,3 +117,12 @@ def test_bad_lines_are_quarantined_and_nothing_is_lost(generated):
     works = [f for f in report["files"] if f["entity"] == "works"]
     assert (sum(f["valid"] for f in works), sum(f["quarantined"] for f in works)) == (5, 2)
     assert query(warehouse, "select count(*) from quarantine where entity = 'works'") == [(2,)]
+
+
+def test_quarantine_command_lists_rejects_with_location_and_reason(generated):
+    data_dir, result = generated
+    assert "3 record(s) quarantined" in result.stdout
+    listing = run_cli("quarantine", "--data-dir", str(data_dir), "--entity", "works")
+    flat = " ".join(listing.stdout.split())
+    assert "Quarantine: 2 rejected record(s)" in flat
+    assert "part_000.gz:5" in flat and "invalid JSON" in flat
