@@ -43,21 +43,23 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, PipelineError):
+        return str(exc)  # written for operators already
+    text = " ".join(str(exc).split())
+    if isinstance(exc, OSError | ValueError):
+        return f"{type(exc).__name__}: {text}"
+    return f"unexpected {type(exc).__name__}: {text} (re-run with --debug for the traceback)"
+
+
 def _guarded(debug: bool, action):
+    """Run a command body; failures become one line on stderr and exit 1."""
     try:
         return action()
-    except PipelineError as exc:
+    except Exception as exc:
         if debug:
             raise
-        _fail(str(exc))
-    except (OSError, ValueError) as exc:
-        if debug:
-            raise
-        _fail(f"{type(exc).__name__}: {exc}")
-    except Exception as exc:  # one line, not a traceback; --debug for the rest
-        if debug:
-            raise
-        _fail(f"unexpected {type(exc).__name__}: {exc} (re-run with --debug for the traceback)")
+        _fail(_one_line(exc))
 
 
 @app.command()

@@ -1,0 +1,28 @@
+"""CLI failure modes: one line on stderr, exit 1, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (["run", "--as-of", "2026-13-01"], {}, "error: ValueError: month must be in 1..12"),
+        (["run", "--source", "openalex-api"], {}, "error: unknown source 'openalex-api'"),
+        (["run"], {"PIPELINE_BATCH_ROWS": "lots"}, "error: ValidationError: 1 validation error for Settings batch_rows"),
+        (["profile", "A1"], {}, "error: no warehouse at"),
+        (["quarantine"], {}, "error: no warehouse at"),
+    ],
+)
+def test_failures_are_one_line(tmp_path, args, env, expected):
+    result = runner.invoke(app, [*args, "--data-dir", str(tmp_path)], env=env)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
+    assert "Traceback" not in result.output
