@@ -164,14 +164,19 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
 
         return gate
 
-    def warehouse_gate(path):
-        peak["models"] = rss_mb()
-        t0 = time.perf_counter()
-        try:
-            original_warehouse_gate(path)
-        finally:
-            gate_seconds["warehouse"] = time.perf_counter() - t0
-            peak["warehouse gate"] = rss_mb()
+    def warehouse_gate(settings_):
+        inner = original_warehouse_gate(settings_)
+
+        def gate(path):
+            peak["models"] = rss_mb()
+            t0 = time.perf_counter()
+            try:
+                inner(path)
+            finally:
+                gate_seconds["warehouse"] = time.perf_counter() - t0
+                peak["warehouse gate"] = rss_mb()
+
+        return gate
 
     gate_mod.landing_gate, gate_mod.warehouse_gate = landing_gate, warehouse_gate
     original_export = build_mod.export_marts

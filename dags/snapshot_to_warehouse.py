@@ -57,7 +57,11 @@ def snapshot_to_warehouse():
 
         settings = _settings(params)
         report = build(settings)
-        outlet_events[WAREHOUSE].extra = {"warehouse": str(report.warehouse_path), "as_of": str(report.as_of)}
+        outlet_events[WAREHOUSE].extra = {
+            "warehouse": str(report.warehouse_path),
+            "as_of": str(report.as_of),
+            "up_to_date": report.up_to_date,
+        }
         return str(report.warehouse_path)
 
     build_warehouse(land())

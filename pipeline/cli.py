@@ -76,6 +76,7 @@ def run(
     as_of: Annotated[
         str | None, typer.Option(help="Trust snapshot date, YYYY-MM-DD. [default: today, UTC]")
     ] = None,
+    rebuild: Annotated[bool, typer.Option(help="Build even if nothing changed since the last build.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Land the sources into the lake, then build and publish the warehouse."""
@@ -96,7 +97,9 @@ def run(
             )
             progress.update(task, completed=landing.total("records"), total=landing.total("records") or 1)
             step = progress.add_task("building warehouse", total=None)
-            built = pipeline_run.build(settings, on_step=lambda s: progress.update(step, description=f"building {s}"))
+            built = pipeline_run.build(
+                settings, rebuild=rebuild, on_step=lambda s: progress.update(step, description=f"building {s}")
+            )
             progress.update(step, description="warehouse published", total=1, completed=1)
         _print_run_summary(landing, built, time.perf_counter() - started)
 
@@ -144,8 +147,9 @@ def _print_run_summary(landing, built, seconds: float) -> None:
     for name, count in built.row_counts.items():
         tables.add_row(name, str(count))
     console.print(tables)
+    state = "up to date, nothing changed since the last build" if built.up_to_date else "published"
     console.print(
-        f"[green]ok[/] warehouse {built.warehouse_path} (trust as of {built.as_of}), "
+        f"[green]ok[/] warehouse {built.warehouse_path} {state} (trust as of {built.as_of}), "
         f"{len(built.published)} Parquet outputs in {built.warehouse_path.parent / 'publish'}, {seconds:.1f}s"
     )
 

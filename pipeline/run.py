@@ -14,6 +14,7 @@ from pipeline.locking import data_dir_lock
 from pipeline.sources import parse_source_spec
 from pipeline.sources.base import InputFile
 from pipeline.warehouse.build import BuildReport, StepCallback, build_warehouse
+from pipeline.warehouse.fingerprint import build_fingerprint
 
 
 def today_utc() -> date:
@@ -49,16 +50,41 @@ def land_sources(
     return report
 
 
-def build(settings: Settings, *, as_of: date | None = None, on_step: StepCallback | None = None) -> BuildReport:
-    """Build, gate and publish the warehouse from everything in the lake."""
+def build(
+    settings: Settings, *, as_of: date | None = None, on_step: StepCallback | None = None, rebuild: bool = False
+) -> BuildReport:
+    """Build, gate and publish the warehouse from everything in the lake.
+
+    Skipped when nothing it depends on changed since the last build (same lake
+    files, settings, SQL and code, same as_of date), unless ``rebuild``.
+    """
     from pipeline.quality.gate import warehouse_gate
 
+    as_of = as_of or settings.as_of or today_utc()
     with data_dir_lock(settings.data_dir, settings.lock_timeout_seconds):
-        report = build_warehouse(
-            settings, as_of=as_of or settings.as_of or today_utc(), gate=warehouse_gate, on_step=on_step
-        )
+        fingerprint = build_fingerprint(settings, as_of)
+        previous = read_report(settings, "build")
+        if not rebuild and settings.warehouse_path.exists() and previous.get("fingerprint") == fingerprint:
+            return BuildReport(
+                settings.warehouse_path,
+                as_of,
+                row_counts=previous.get("row_counts", {}),
+                published=[Path(p) for p in previous.get("published", [])],
+                fingerprint=fingerprint,
+                up_to_date=True,
+            )
+        report = build_warehouse(settings, as_of=as_of, gate=warehouse_gate(settings), on_step=on_step)
+        report.fingerprint = fingerprint
         write_report(settings, "build", report)
     return report
+
+
+def read_report(settings: Settings, kind: str) -> dict:
+    """The last report of ``kind`` as a dict ({} when there is none or it is unreadable)."""
+    try:
+        return json.loads(report_path(settings, kind).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def report_path(settings: Settings, kind: str) -> Path:

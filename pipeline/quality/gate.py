@@ -3,6 +3,9 @@ built warehouse before it replaces the published one."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -57,24 +60,50 @@ def landing_gate(settings: Settings):
     """A gate for :func:`pipeline.landing.land.land`: quarantine ratio, then GX suites."""
 
     def gate(files: list[FileReport]) -> None:
-        problems: list[str] = []
+        results: list[SuiteResult] = []
         for report in files:
+            name = f"{report.entity}: {report.location}"
             if report.records and report.quarantined / report.records > settings.max_quarantine_ratio:
-                problems.append(
-                    f"{report.location}: {report.quarantined} of {report.records} records quarantined "
-                    f"(limit {settings.max_quarantine_ratio:.0%}); see the quarantine files"
+                results.append(
+                    SuiteResult(
+                        f"{name} (quarantine ratio)",
+                        False,
+                        [
+                            f"{report.quarantined} of {report.records} records quarantined "
+                            f"(limit {settings.max_quarantine_ratio:.0%}); see `pipeline quarantine` or the quarantine files"
+                        ],
+                    )
                 )
-        for report in files:
             if report.staged_path is None or report.valid == 0:
                 continue
             frame = pq.read_table(report.staged_path, columns=_scalar_columns(report.entity)).to_pandas()
-            contract = LANDED_CONTRACTS[report.entity]
-            result = validate_frame(f"landed_{report.entity}", frame, contract_expectations(contract))
-            problems += [f"{report.location}: {failure}" for failure in result.failures]
-        if problems:
-            raise QualityGateError("landing gate failed: " + " | ".join(problems[:5]))
+            result = validate_frame(name, frame, contract_expectations(LANDED_CONTRACTS[report.entity]))
+            results.append(result)
+        write_quality_report(settings, "landing", results)
+        failed = [r for r in results if not r.success]
+        if failed:
+            raise QualityGateError("landing gate failed: " + _summary(failed))
 
     return gate
+
+
+def _summary(failed: list[SuiteResult]) -> str:
+    return " | ".join(f"{r.name}: {'; '.join(r.failures[:2])}" for r in failed[:5])
+
+
+def write_quality_report(settings: Settings, kind: str, results: list[SuiteResult]) -> Path:
+    """``DIR/reports/quality-<kind>-latest.json``: every suite, passed or not, for operators."""
+    path = settings.data_dir / "reports" / f"quality-{kind}-latest.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "success": all(r.success for r in results),
+        "suites": [asdict(r) for r in results],
+    }
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
 def check_tables(db_path: Path) -> list[SuiteResult]:
@@ -120,9 +149,14 @@ def _relation_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> li
     return failures
 
 
-def warehouse_gate(db_path: Path) -> None:
+def warehouse_gate(settings: Settings):
     """A gate for :func:`pipeline.warehouse.build.build_warehouse`."""
-    failed = [r for r in check_tables(db_path) if not r.success]
-    if failed:
-        details = " | ".join(f"{r.name}: {'; '.join(r.failures[:2])}" for r in failed)
-        raise QualityGateError(f"warehouse gate failed, previous warehouse kept: {details}")
+
+    def gate(db_path: Path) -> None:
+        results = check_tables(db_path)
+        write_quality_report(settings, "warehouse", results)
+        failed = [r for r in results if not r.success]
+        if failed:
+            raise QualityGateError(f"warehouse gate failed, previous warehouse kept: {_summary(failed)}")
+
+    return gate

@@ -35,6 +35,8 @@ class BuildReport:
     as_of: date
     row_counts: dict[str, int] = field(default_factory=dict)
     published: list[Path] = field(default_factory=list)
+    fingerprint: str | None = None
+    up_to_date: bool = False  # nothing changed since the last build: skipped
 
 
 def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:

@@ -24,6 +24,11 @@ def test_rerun_changes_nothing_and_history_appends_by_date(tmp_path):
     assert _snapshot_of_tables(warehouse) == first
     assert sorted(p.relative_to(data_dir) for p in (data_dir / "lake").rglob("*.parquet")) == lake_files
     assert "skipped" in second_run.stdout
+    assert "up to date, nothing changed" in second_run.stdout
+
+    forced = run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-01", "--rebuild")
+    assert "published" in forced.stdout
+    assert _snapshot_of_tables(warehouse) == first
 
     authors = query(warehouse, "select count(*) from profiles")[0][0]
     assert query(warehouse, "select count(*), count(distinct (author_id, as_of)) from trust_snapshots") == [(authors, authors)]

@@ -82,7 +82,12 @@ def test_quarantine_ratio_over_the_limit_fails_the_landing_gate(tmp_path, settin
     strict = settings.model_copy(update={"max_quarantine_ratio": 0.5})
     with pytest.raises(QualityGateError, match="3 of 4 records quarantined"):
         land(OpenAlexSnapshot(root).files(), strict, ingest_date=DAY, gate=landing_gate(strict))
-    assert not any(p.is_file() for p in strict.data_dir.rglob("*"))
+    assert not any(p.is_file() for root in (strict.lake_dir, strict.quarantine_dir) for p in root.rglob("*"))
+    quality = json.loads((strict.data_dir / "reports" / "quality-landing-latest.json").read_text())
+    assert quality["success"] is False
+    assert [s["name"] for s in quality["suites"] if not s["success"]] == [
+        "works: data/works/updated_date=2024-01-01/part_000.gz (quarantine ratio)"
+    ]
 
 
 def test_landing_gate_passes_clean_batches(tmp_path, settings):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from datetime import date
 
 import pytest
@@ -27,6 +28,8 @@ def built(settings):
 
 
 def test_every_contract_becomes_a_passing_suite(built):
+    quality = json.loads((built.data_dir / "reports" / "quality-warehouse-latest.json").read_text())
+    assert quality["success"] is True and len(quality["suites"]) == 8
     results = check_tables(built.warehouse_path)
     contracts = [m for m in warehouse_models.models() if m.contract is not None]
     assert sorted(r.name for r in results) == sorted(m.name for m in contracts)
@@ -52,6 +55,12 @@ def test_failed_gate_keeps_the_previous_warehouse(built, monkeypatch):
     assert {p.name: _digest(p) for p in built.publish_dir.glob("*.parquet")} == published
     assert not (built.history_dir / "trust_snapshots" / "as_of=2026-01-02").exists()
     assert not list(built.data_dir.glob(".warehouse.duckdb.building-*"))
+
+    quality = json.loads((built.data_dir / "reports" / "quality-warehouse-latest.json").read_text())
+    assert quality["success"] is False
+    failed = [suite for suite in quality["suites"] if not suite["success"]]
+    assert [suite["name"] for suite in failed] == ["works"]
+    assert "max_value=3" in failed[0]["failures"][0]
 
 
 def test_orphan_relations_fail_the_gate(built):
