@@ -5,9 +5,9 @@ Lands an OpenAlex snapshot (and platform events) into the Parquet lake, then
 builds, gates and publishes the DuckDB warehouse.
 
 * **land**: validates every record with pydantic, quarantines the rest, runs the
-  landing quality gate, publishes the batch atomically; emits the `scholarly_lake` asset.
+  landing quality gate, publishes the batch atomically; emits the `lake` asset.
 * **build_warehouse**: runs `warehouse/**/*.sql`, gates the tables with Great
-  Expectations and swaps the new warehouse in; emits the `scholarly_warehouse` asset.
+  Expectations and swaps the new warehouse in; emits the `warehouse` asset.
 
 Params: `sources` (list of `sample`, `openalex-snapshot:PATH`, `platform-events:PATH`)
 and `data_dir` (default: `PIPELINE_DATA_DIR`, else `./data`). Tasks pass paths, not data.
@@ -20,8 +20,8 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, Param, dag, task
 
-LAKE = Asset(name="scholarly_lake")
-WAREHOUSE = Asset(name="scholarly_warehouse")
+LAKE = Asset(name="lake")
+WAREHOUSE = Asset(name="warehouse")
 
 
 @dag(

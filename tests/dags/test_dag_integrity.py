@@ -33,7 +33,7 @@ def test_snapshot_dag_passes_paths_and_emits_assets(dagbag):
     dag = dagbag.dags["snapshot_to_warehouse"]
     assert [t.task_id for t in dag.topological_sort()] == ["land", "build_warehouse"]
     outlets = {t.task_id: [o.name for o in t.outlets] for t in dag.tasks}
-    assert outlets == {"land": ["scholarly_lake"], "build_warehouse": ["scholarly_warehouse"]}
+    assert outlets == {"land": ["lake"], "build_warehouse": ["warehouse"]}
     assert dag.params["sources"] == ["sample"]
 
 

@@ -78,7 +78,7 @@ def test_dag_runs_on_postgres_and_emits_assets(metadata_db, tmp_path):
             "select a.name, e.extra from asset_event e join asset a on a.id = e.asset_id order by e.timestamp"
         )
         events = cur.fetchall()
-    assert [name for name, _ in events] == ["scholarly_lake", "scholarly_warehouse"]
+    assert [name for name, _ in events] == ["lake", "warehouse"]
     lake_extra = events[0][1] if isinstance(events[0][1], dict) else json.loads(events[0][1])
     assert lake_extra["valid"] == lake_extra["records"] == 42
     assert Path(lake_extra["report"]).exists()
