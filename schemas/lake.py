@@ -9,8 +9,6 @@ against its model, so the two cannot drift apart.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict
 
 
@@ -85,9 +83,6 @@ class MergedAuthorRow(_Row):
     merge_date: date | None
     record_source: str
     location: str
-
-
-EventType = Literal["author.claimed", "author.followed", "author.unfollowed", "author.verified"]
 
 
 class PlatformEventRow(_Row):
