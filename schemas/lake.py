@@ -9,6 +9,7 @@ against its model, so the two cannot drift apart.
 from __future__ import annotations
 
 from datetime import date, datetime
+
 from pydantic import BaseModel, ConfigDict
 
 
