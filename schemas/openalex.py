@@ -20,6 +20,11 @@ class _OpenAlex(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
+def _null_is_empty(value: object) -> object:
+    """OpenAlex sends ``null`` for some empty lists in older records; treat it as ``[]``."""
+    return [] if value is None else value
+
+
 class NamedRef(_OpenAlex):
     id: str | None = None
     display_name: str | None = None
@@ -54,6 +59,8 @@ class Authorship(_OpenAlex):
     institutions: list[InstitutionRef] = Field(default_factory=list)
     is_corresponding: bool | None = None
     raw_author_name: str | None = None
+
+    _lists = field_validator("institutions", mode="before")(_null_is_empty)
 
 
 class Topic(_OpenAlex):
@@ -106,6 +113,8 @@ class Work(_OpenAlex):
     is_retracted: bool | None = None
     updated_date: datetime | None = None
     created_date: datetime | None = None
+
+    _lists = field_validator("authorships", "topics", mode="before")(_null_is_empty)
 
     def to_row(self, *, record_source: str, location: str) -> dict[str, Any]:
         """Flatten to a :class:`schemas.lake.WorkRow` dict (the landed contract)."""
@@ -169,10 +178,9 @@ class Author(_OpenAlex):
     updated_date: datetime | None = None
     created_date: datetime | None = None
 
-    @field_validator("display_name_alternatives", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value: object) -> object:
-        return [] if value is None else value
+    _lists = field_validator("display_name_alternatives", "last_known_institutions", "topics", mode="before")(
+        _null_is_empty
+    )
 
     def to_row(self, *, record_source: str, location: str) -> dict[str, Any]:
         """Flatten to a :class:`schemas.lake.AuthorRow` dict."""

@@ -96,3 +96,13 @@ def test_bad_records_fail_with_a_pointed_message(record, fragment):
 def test_abstract_rebuilt_from_inverted_index_in_word_order():
     assert abstract_from_inverted_index({"world": [1], "hello": [0, 2]}) == "hello world hello"
     assert abstract_from_inverted_index(None) is None
+
+
+def test_null_lists_read_as_empty():
+    work = Work.model_validate_json(
+        '{"id": "W1", "authorships": [{"author": {"id": "A1"}, "institutions": null}], "topics": null}'
+    )
+    assert work.topics == [] and work.authorships[0].institutions == []
+    assert Work.model_validate_json('{"id": "W1", "authorships": null}').authorships == []
+    author = Author.model_validate_json('{"id": "A1", "last_known_institutions": null, "topics": null}')
+    assert author.last_known_institutions == [] and author.topics == []
