@@ -74,6 +74,9 @@ class Settings(BaseSettings):
         default=0.5, ge=0.0, le=1.0, description="a landed file with more rejects than this fails the gate"
     )
     as_of: date | None = Field(default=None, description="trust snapshot date; default: today (UTC)")
+    gate_chunk_rows: int = Field(
+        default=1_000_000, ge=1, description="the warehouse gate streams bigger tables through GX in chunks"
+    )
     lock_timeout_seconds: float = Field(default=600.0, ge=0, description="how long to wait for another run's lock")
     graph: GraphSettings = GraphSettings()
     trust: TrustSettings = TrustSettings()

@@ -3,6 +3,7 @@ built warehouse before it replaces the published one."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import typing
 from dataclasses import asdict
@@ -104,8 +105,13 @@ def write_quality_report(settings: Settings, kind: str, results: list[SuiteResul
     return path
 
 
-def check_tables(db_path: Path) -> list[SuiteResult]:
-    """Validate every mart with a contract: GX column suites plus SQL relation checks."""
+def check_tables(db_path: Path, chunk_rows: int = 1_000_000) -> list[SuiteResult]:
+    """Validate every mart with a contract: GX suites plus SQL relation checks.
+
+    A table of up to ``chunk_rows`` rows is validated by GX in one frame. A larger
+    one is streamed through GX ``chunk_rows`` at a time (memory stays bounded);
+    since uniqueness cannot be judged chunk by chunk, its keys are then checked in SQL.
+    """
     results = []
     con = duckdb.connect(str(db_path), read_only=True)
     try:
@@ -115,16 +121,39 @@ def check_tables(db_path: Path) -> list[SuiteResult]:
                 continue
             # Only the columns the contract names: GX runs on pandas, and wide text
             # columns (abstracts) would dominate the conversion for nothing.
-            columns = ", ".join(f'"{c}"' for c in contract_columns(contract))
-            frame = con.execute(f"select {columns} from {contract.table}").df()
-            result = validate_frame(contract.table, frame, contract_expectations(contract))
-            relation_failures = _relation_failures(con, contract)
-            results.append(
-                SuiteResult(contract.table, result.success and not relation_failures, result.failures + relation_failures)
-            )
+            query = f"select {', '.join(repr_columns(contract_columns(contract)))} from {contract.table}"
+            rows = con.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
+            if rows <= chunk_rows:
+                result = validate_frame(contract.table, con.execute(query).df(), contract_expectations(contract))
+                failures = list(result.failures)
+            else:
+                per_chunk = contract_expectations(dataclasses.replace(contract, unique=[]))
+                failures = []
+                for batch in con.sql(query).to_arrow_reader(chunk_rows):
+                    chunk = validate_frame(contract.table, batch.to_pandas(), per_chunk)
+                    failures += [f for f in chunk.failures if f not in failures]
+                failures += _duplicate_failures(con, contract)
+            failures += _relation_failures(con, contract)
+            results.append(SuiteResult(contract.table, not failures, failures))
     finally:
         con.close()
     return results
+
+
+def repr_columns(columns: list[str]) -> list[str]:
+    return [f'"{c}"' for c in columns]
+
+
+def _duplicate_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]:
+    failures = []
+    for key in contract.unique:
+        columns = ", ".join(repr_columns(key))
+        duplicated = con.execute(
+            f"select count(*) from (select {columns} from {contract.table} group by all having count(*) > 1)"
+        ).fetchall()[0][0]
+        if duplicated:
+            failures.append(f"{duplicated} values of ({', '.join(key)}) are not unique in {contract.table}")
+    return failures
 
 
 def contract_columns(contract: Contract) -> list[str]:
@@ -151,7 +180,7 @@ def warehouse_gate(settings: Settings):
     """A gate for :func:`pipeline.warehouse.build.build_warehouse`."""
 
     def gate(db_path: Path) -> None:
-        results = check_tables(db_path)
+        results = check_tables(db_path, chunk_rows=settings.gate_chunk_rows)
         write_quality_report(settings, "warehouse", results)
         failed = [r for r in results if not r.success]
         if failed:

@@ -72,3 +72,19 @@ def test_orphan_relations_fail_the_gate(built):
     failed = {r.name: r.failures for r in check_tables(built.warehouse_path) if not r.success}
     assert list(failed) == ["authorships"]
     assert any("authorships.work_id values missing from works.work_id" in f for f in failed["authorships"])
+
+
+def test_large_tables_are_streamed_through_gx_in_chunks(built):
+    import duckdb
+
+    small_chunks = check_tables(built.warehouse_path, chunk_rows=7)
+    assert all(r.success for r in small_chunks), [r.failures for r in small_chunks if not r.success]
+
+    con = duckdb.connect(str(built.warehouse_path))
+    con.execute("insert into works select * from works limit 1")  # a duplicate key
+    con.execute("update profiles set trust_score = 101 where author_id = (select max(author_id) from profiles)")
+    con.close()
+    failed = {r.name: r.failures for r in check_tables(built.warehouse_path, chunk_rows=7) if not r.success}
+    assert set(failed) == {"works", "profiles"}
+    assert any("values of (work_id) are not unique in works" in f for f in failed["works"])
+    assert any("expect_column_values_to_be_between" in f and "trust_score" in f for f in failed["profiles"])
