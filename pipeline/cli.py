@@ -218,7 +218,7 @@ def quarantine(
 
     def action() -> None:
         settings = _settings(data_dir)
-        total, rows = rejected_records(settings.warehouse_path, entity=entity, limit=limit)
+        total, rows = rejected_records(settings.quarantine_dir, entity=entity, limit=limit)
         table = Table(title=f"Quarantine: {total} rejected record(s)", show_lines=False, expand=False)
         for column in ("source", "entity", "location", "error", "raw"):
             table.add_column(column, overflow="fold")

@@ -8,12 +8,13 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from pipeline.atomic import sweep_leftovers, write_text_atomically
 from pipeline.config import Settings
 from pipeline.landing.land import LandingReport, Progress, land
 from pipeline.locking import data_dir_lock
 from pipeline.sources import parse_source_spec
 from pipeline.sources.base import InputFile
-from pipeline.warehouse.build import BuildReport, StepCallback, build_warehouse
+from pipeline.warehouse.build import BuildReport, StepCallback, build_warehouse, remove_stale_builds
 from pipeline.warehouse.fingerprint import build_fingerprint
 
 
@@ -43,6 +44,7 @@ def land_sources(
 
     inputs = collect_inputs(specs) if inputs is None else inputs
     with data_dir_lock(settings.data_dir, settings.lock_timeout_seconds):
+        sweep_leftovers(settings.lake_dir, settings.quarantine_dir)
         report = land(
             inputs, settings, ingest_date=ingest_date or today_utc(), gate=landing_gate(settings), on_records=on_records
         )
@@ -62,9 +64,14 @@ def build(
 
     as_of = as_of or settings.as_of or today_utc()
     with data_dir_lock(settings.data_dir, settings.lock_timeout_seconds):
+        remove_stale_builds(settings)
+        sweep_leftovers(settings.history_dir, settings.data_dir / "reports")
         fingerprint = build_fingerprint(settings, as_of)
         previous = read_report(settings, "build")
-        if not rebuild and settings.warehouse_path.exists() and previous.get("fingerprint") == fingerprint:
+        outputs_intact = settings.warehouse_path.exists() and all(
+            Path(p).exists() for p in previous.get("published", [])
+        )
+        if not rebuild and outputs_intact and previous.get("fingerprint") == fingerprint:
             return BuildReport(
                 settings.warehouse_path,
                 as_of,
@@ -96,11 +103,7 @@ def write_report(settings: Settings, kind: str, report: LandingReport | BuildRep
     """Keep a JSON record of each step under ``DIR/reports/``: a timestamped copy
     for the history and ``<kind>-latest.json`` for whoever runs next."""
     latest = report_path(settings, kind)
-    latest.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(asdict(report), default=str, indent=2)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    for path in (latest.with_name(f"{kind}-{stamp}.json"), latest):
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(payload, encoding="utf-8")
-        tmp.replace(path)
-    return latest
+    write_text_atomically(latest.with_name(f"{kind}-{stamp}.json"), payload)
+    return write_text_atomically(latest, payload)

@@ -17,7 +17,6 @@ runner = CliRunner()
         (["run", "--source", "openalex-api"], {}, "error: unknown source 'openalex-api'"),
         (["run"], {"PIPELINE_BATCH_ROWS": "lots"}, "error: ValidationError: 1 validation error for Settings batch_rows"),
         (["profile", "A1"], {}, "error: no warehouse at"),
-        (["quarantine"], {}, "error: no warehouse at"),
     ],
 )
 def test_failures_are_one_line(tmp_path, args, env, expected):
@@ -26,3 +25,9 @@ def test_failures_are_one_line(tmp_path, args, env, expected):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
     assert "Traceback" not in result.output
+
+
+def test_quarantine_of_an_empty_data_dir_is_empty_not_an_error(tmp_path):
+    result = runner.invoke(app, ["quarantine", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "Quarantine: 0 rejected record(s)" in result.stdout

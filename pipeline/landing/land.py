@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from pipeline.atomic import commit_file, discard_file
 from pipeline.config import Settings
-from pipeline.errors import SnapshotError
+from pipeline.errors import QualityGateError, SnapshotError
 from pipeline.landing.lake import VERSION_KEY, current_landing, quarantine_path, records_path, superseded
-from pipeline.landing.parquet_writer import StagedParquet, commit_file, discard_file
+from pipeline.landing.parquet_writer import StagedParquet
 from pipeline.landing.records import ENTITIES, RecordError
 from pipeline.sources.base import InputFile
 from schemas.lake import QuarantineRow
@@ -82,6 +83,11 @@ class _Staged:
         for old in superseded(lake_dir, quarantine_dir, self.item, keep=self.report.records_path):
             old.unlink()
 
+    def publish_quarantine(self, lake_dir: Path, quarantine_dir: Path) -> None:
+        """Keep the rejects even when the batch is refused: they are facts about the input."""
+        if self.quarantine_tmp is not None:
+            commit_file(self.quarantine_tmp, self.report.quarantine_path)
+
     def discard(self) -> None:
         discard_file(self.report.staged_path)
         discard_file(self.quarantine_tmp)
@@ -102,7 +108,11 @@ def land(
     """Land every input; publish nothing unless all files are written and the gate passes."""
     report = LandingReport(ingest_date=ingest_date)
     todo: list[tuple[int, InputFile]] = []
+    seen: set[str] = set()
     for item in inputs:
+        if item.key in seen:  # the same file named twice in one run
+            continue
+        seen.add(item.key)
         earlier = current_landing(settings.lake_dir, item)
         report.files.append(FileReport(item.source, item.entity, item.location, skipped=True, records_path=earlier))
         if earlier is None:
@@ -116,7 +126,12 @@ def land(
         for index, entry in _stage_all(todo, settings, ingest_date, on_records, staged):
             report.files[index] = entry.report
         if gate is not None:
-            gate([s.report for s in staged])
+            try:
+                gate([s.report for s in staged])
+            except QualityGateError:
+                for entry in staged:
+                    entry.publish_quarantine(settings.lake_dir, settings.quarantine_dir)
+                raise
         for entry in staged:
             entry.publish(settings.lake_dir, settings.quarantine_dir)
     except BaseException:
@@ -167,6 +182,21 @@ def _stage_all(todo, settings: Settings, ingest_date: date, on_records: Progress
                 raise failed
 
 
+def _read(item: InputFile, report: FileReport):
+    """The input's records; a read failure (truncated or corrupt file) stops the
+    batch with the file's name, while write failures keep their own message."""
+    records = item.records()
+    while True:
+        try:
+            yield next(records)
+        except StopIteration:
+            return
+        except (OSError, EOFError, zlib.error) as exc:
+            raise SnapshotError(
+                f"{item.location}: cannot read past record {report.records} ({exc}); re-download it"
+            ) from exc
+
+
 def _stage_file(item: InputFile, settings: Settings, ingest_date: date, on_records: Progress | None) -> _Staged:
     spec = ENTITIES[item.entity]
     report = FileReport(item.source, item.entity, item.location, expected_records=item.expected_records)
@@ -181,7 +211,7 @@ def _stage_file(item: InputFile, settings: Settings, ingest_date: date, on_recor
     parse, source = spec.parse, item.source
     try:
         pending = 0
-        for line_number, raw in item.records():
+        for line_number, raw in _read(item, report):
             report.records += 1
             location = f"{item.location}:{line_number}"
             try:
@@ -206,12 +236,6 @@ def _stage_file(item: InputFile, settings: Settings, ingest_date: date, on_recor
         records.close()
         if quarantine is not None:
             quarantine.close()
-    except (OSError, EOFError, zlib.error) as exc:
-        records.abort()
-        if quarantine is not None:
-            quarantine.abort()
-        # A truncated or corrupt file cannot be landed record by record: stop the batch.
-        raise SnapshotError(f"{item.location}: cannot read past record {report.records} ({exc}); re-download it") from exc
     except BaseException:
         records.abort()
         if quarantine is not None:

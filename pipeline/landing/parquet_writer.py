@@ -3,12 +3,13 @@ folder, and only :meth:`StagedParquet.commit` renames it into place."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from pipeline.atomic import commit_file, discard_file, temp_path_for
 
 
 class StagedParquet:
@@ -18,7 +19,7 @@ class StagedParquet:
         self, final_path: Path, schema: pa.Schema, batch_rows: int = 5_000, metadata: dict[bytes, bytes] | None = None
     ) -> None:
         self.final_path = Path(final_path)
-        self.tmp_path = self.final_path.with_name(f".{self.final_path.name}.tmp-{os.getpid()}")
+        self.tmp_path = temp_path_for(self.final_path)
         if metadata:
             schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
         self.schema = schema
@@ -61,34 +62,13 @@ class StagedParquet:
             self.tmp_path.unlink(missing_ok=True)
 
 
-def commit_file(tmp_path: Path, final_path: Path) -> Path:
-    """Publish a finished temp file: rename over the final path, then sync the folder."""
-    os.replace(tmp_path, final_path)
-    _fsync_dir(final_path.parent)
-    return final_path
-
-
-def discard_file(tmp_path: Path | None) -> None:
-    if tmp_path is not None:
-        tmp_path.unlink(missing_ok=True)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_table_atomically(table: pa.Table, final_path: Path) -> Path:
     """Write a whole in-memory table with the same temp-then-rename guarantee."""
-    staged = StagedParquet(final_path, table.schema)
+    final_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path_for(final_path)
     try:
-        if staged._writer is not None:
-            staged._writer.write_table(table)
-            staged.rows_written = table.num_rows
-        return staged.commit()
+        pq.write_table(table, tmp, compression="zstd")
+        return commit_file(tmp, final_path)
     except BaseException:
-        staged.abort()
+        discard_file(tmp)
         raise

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
+from pipeline.atomic import write_text_atomically
 from pipeline.config import Settings
 from pipeline.errors import QualityGateError
 from pipeline.landing.land import FileReport
@@ -66,7 +67,7 @@ def landing_gate(settings: Settings):
                         False,
                         [
                             f"{report.quarantined} of {report.records} records quarantined "
-                            f"(limit {settings.max_quarantine_ratio:.0%}); see `pipeline quarantine` or the quarantine files"
+                            f"(limit {settings.max_quarantine_ratio:.0%})"
                         ],
                     )
                 )
@@ -81,7 +82,10 @@ def landing_gate(settings: Settings):
         write_quality_report(settings, "landing", results)
         failed = [r for r in results if not r.success]
         if failed:
-            raise QualityGateError("landing gate failed: " + _summary(failed))
+            raise QualityGateError(
+                f"landing gate failed, nothing added to the lake: {_summary(failed)}; "
+                f"rejected records are kept in {settings.quarantine_dir} (`pipeline quarantine` lists them)"
+            )
 
     return gate
 
@@ -92,17 +96,13 @@ def _summary(failed: list[SuiteResult]) -> str:
 
 def write_quality_report(settings: Settings, kind: str, results: list[SuiteResult]) -> Path:
     """``DIR/reports/quality-<kind>-latest.json``: every suite, passed or not, for operators."""
-    path = settings.data_dir / "reports" / f"quality-{kind}-latest.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "success": all(r.success for r in results),
         "suites": [asdict(r) for r in results],
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(document, indent=2), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    path = settings.data_dir / "reports" / f"quality-{kind}-latest.json"
+    return write_text_atomically(path, json.dumps(document, indent=2))
 
 
 def check_tables(db_path: Path, chunk_rows: int = 1_000_000) -> list[SuiteResult]:

@@ -30,7 +30,7 @@ def sample_sources() -> list[Source]:
     """The bundled sample: seed researchers, their works and platform state."""
     return [
         OpenAlexSnapshot(SAMPLE_DIR / "openalex"),
-        PlatformEventsFile(SAMPLE_DIR / "platform" / "events.jsonl", location_root=SAMPLE_DIR),
+        PlatformEventsFile(SAMPLE_DIR / "platform" / "events.jsonl"),
     ]
 
 

@@ -11,30 +11,33 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class InputFile:
-    """One input file of one entity, read as a stream of ``(line_number, bytes)``.
-
-    ``location`` is the path shown in quarantine rows (``location:line``); it is
-    relative to the source root so it means the same thing on every machine.
-    """
+    """One input file of one entity, read as a stream of ``(line_number, bytes)``."""
 
     source: str
     entity: str
     path: Path
-    location: str
     expected_records: int | None = None  # from the snapshot manifest, when there is one
     has_header: bool = False  # CSV: line 1 is a header, not a record
 
     @property
+    def location(self) -> str:
+        """The file's absolute path: what quarantine rows show as ``location:line``,
+        so an operator can open the exact file and line."""
+        return self.path.resolve().as_posix()
+
+    @property
     def key(self) -> str:
-        """Identity of this input's *place* (source, entity, location): a new
-        version of the same file replaces the earlier landing of it."""
+        """Identity of this input's place (source, entity, file): a new version of
+        the same file replaces the earlier landing of it."""
         digest = hashlib.sha1(f"{self.source}|{self.entity}|{self.location}".encode())
         return digest.hexdigest()[:16]
 
     @property
     def version(self) -> str:
-        """Which version of the file this is; landing the same version twice is a no-op."""
-        return str(self.path.stat().st_size)
+        """Which version of the file this is (size and modification time): landing
+        the same version twice is a no-op; any edit makes a new version."""
+        stat = self.path.stat()
+        return f"{stat.st_size}:{stat.st_mtime_ns}"
 
     def records(self) -> Iterator[tuple[int, bytes]]:
         """Yield ``(line_number, raw bytes)`` for every record line, streaming.

@@ -2,23 +2,30 @@
 
 The build writes a new database file next to the published one. Only when the
 quality gate passes is the day's trust history written, the file renamed over
-``warehouse.duckdb`` and the marts exported to ``publish/*.parquet``. A failed
-gate leaves the previous warehouse and outputs exactly as they were.
+``warehouse.duckdb`` and the marts exported. A failed gate leaves the previous
+warehouse and outputs exactly as they were.
+
+Downstream apps read ``publish/<table>.parquet``. ``publish`` is a symlink to a
+complete export folder (``.publish/<stamp>``) and is switched in one rename, so a
+reader never sees some tables from one build and some from another.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from pipeline.atomic import commit_file, temp_path_for
 from pipeline.config import Settings
 from pipeline.landing.parquet_writer import write_table_atomically
+from pipeline.sql_text import sql_string
 from pipeline.warehouse.inputs import create_raw_inputs, trust_history_path
 from pipeline.warehouse.models import Model, models
 from pipeline.warehouse.variables import model_variables, set_variables
@@ -61,13 +68,13 @@ def build_warehouse(
 ) -> BuildReport:
     """Build, gate and publish the warehouse; returns row counts of the marts."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    building = settings.data_dir / f".warehouse.duckdb.building-{os.getpid()}"
+    building = settings.data_dir / f"{BUILDING_PREFIX}{os.getpid()}"
     building.unlink(missing_ok=True)
     report = BuildReport(settings.warehouse_path, as_of)
     try:
         con = duckdb.connect(str(building))
         try:
-            con.execute(f"set temp_directory = '{(settings.data_dir / '.duckdb_tmp').as_posix()}'")
+            con.execute(f"set temp_directory = {sql_string(settings.data_dir / '.duckdb_tmp')}")
             set_variables(con, model_variables(settings, as_of))
             create_raw_inputs(con, settings)
             for model in models():
@@ -104,10 +111,17 @@ def _as_history(table: pa.Table) -> pa.Table:
     return table.cast(arrow_schema(TrustSnapshotRow))
 
 
+BUILDING_PREFIX = ".warehouse.duckdb.building-"
+EXPORTS_DIR = ".publish"
+KEEP_EXPORTS = 2  # the current export and the one before, for readers still on it
+
+
 def export_marts(settings: Settings) -> list[Path]:
-    """Write every mart table to ``publish/<table>.parquet`` for downstream apps."""
-    settings.publish_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    """Export every mart table to a new folder, then point ``publish`` at it."""
+    exports = settings.data_dir / EXPORTS_DIR
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    folder = exports / f"{stamp}-{os.getpid()}"
+    folder.mkdir(parents=True)
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
         tables = [
@@ -118,11 +132,34 @@ def export_marts(settings: Settings) -> list[Path]:
             ).fetchall()
         ]
         for table in tables:
-            final = settings.publish_dir / f"{table}.parquet"
-            tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-            con.execute(f"copy (select * from {table}) to '{tmp.as_posix()}' (format parquet, compression zstd)")
-            os.replace(tmp, final)
-            written.append(final)
+            target = folder / f"{table}.parquet"
+            con.execute(f"copy (select * from {table}) to {sql_string(target)} (format parquet, compression zstd)")
     finally:
         con.close()
-    return written
+    _switch_publish(settings.publish_dir, folder)
+    for old in sorted(p for p in exports.iterdir() if p.is_dir())[:-KEEP_EXPORTS]:
+        shutil.rmtree(old, ignore_errors=True)
+    return [settings.publish_dir / f"{table}.parquet" for table in tables]
+
+
+def _switch_publish(link: Path, folder: Path) -> None:
+    if link.exists() and not link.is_symlink():
+        shutil.rmtree(link)  # a plain folder from an older layout
+    tmp = temp_path_for(link)
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(folder.relative_to(link.parent))
+    commit_file(tmp, link)
+
+
+def remove_stale_builds(settings: Settings) -> None:
+    """Drop files of builds that crashed (call with the data-dir lock held)."""
+    for path in settings.data_dir.glob(f"{BUILDING_PREFIX}*"):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(settings.data_dir / ".duckdb_tmp", ignore_errors=True)
+    exports = settings.data_dir / EXPORTS_DIR
+    current = settings.publish_dir.resolve() if settings.publish_dir.is_symlink() else None
+    if exports.exists():
+        kept = sorted(p for p in exports.iterdir() if p.is_dir())[-KEEP_EXPORTS:]
+        for folder in exports.iterdir():
+            if folder.is_dir() and folder not in kept and folder.resolve() != current:
+                shutil.rmtree(folder, ignore_errors=True)

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from pipeline.config import Settings
 from pipeline.landing.lake import dataset_glob
+from pipeline.sql_text import sql_list
 from schemas.lake import AuthorRow, MergedAuthorRow, PlatformEventRow, QuarantineRow, TrustSnapshotRow, WorkRow
 from schemas.types import duckdb_columns
 
@@ -59,7 +60,7 @@ def _partitioned_view(con: duckdb.DuckDBPyConnection, view: str, pattern: str, m
         f"""
         create or replace temp view {view} as
         select {_columns(model)}, ingest_date
-        from read_parquet({_sql_list(files)}, hive_partitioning = true, hive_types = {{'ingest_date': DATE}})
+        from read_parquet({sql_list(files)}, hive_partitioning = true, hive_types = {{'ingest_date': DATE}})
         """
     )
     return len(files)
@@ -72,11 +73,6 @@ def _view(con: duckdb.DuckDBPyConnection, view: str, pattern: str, model: type[B
         return 0
     con.execute(
         f"create or replace temp view {view} as select {_columns(model)} "
-        f"from read_parquet({_sql_list(files)}, hive_partitioning = false)"
+        f"from read_parquet({sql_list(files)}, hive_partitioning = false)"
     )
     return len(files)
-
-
-def _sql_list(files: list[str]) -> str:
-    quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-    return f"[{quoted}]"

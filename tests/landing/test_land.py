@@ -41,10 +41,8 @@ def test_valid_rows_land_and_bad_lines_are_quarantined_with_location(tmp_path, s
     )
     landed = pq.read_table(file.records_path)
     assert landed.column("work_id").to_pylist() == ["W1", "W2"]
-    assert landed.column("location").to_pylist() == [
-        "data/works/updated_date=2024-01-01/part_000.gz:1",
-        "data/works/updated_date=2024-01-01/part_000.gz:6",
-    ]
+    part = (root / "data/works/updated_date=2024-01-01/part_000.gz").resolve().as_posix()
+    assert landed.column("location").to_pylist() == [f"{part}:1", f"{part}:6"]  # the file an operator can open
 
     rejected = pq.read_table(file.quarantine_path).to_pylist()
     assert [r["location"].rsplit(":", 1)[1] for r in rejected] == ["2", "3", "4", "5"]
@@ -66,7 +64,7 @@ def test_relanding_the_same_input_is_a_no_op(tmp_path, settings):
     assert before == after
 
 
-def test_a_failing_gate_publishes_nothing(tmp_path, settings):
+def test_a_failing_gate_adds_nothing_to_the_lake_but_keeps_the_rejects(tmp_path, settings):
     root = _snapshot(tmp_path)
 
     def refuse(_files):
@@ -74,20 +72,28 @@ def test_a_failing_gate_publishes_nothing(tmp_path, settings):
 
     with pytest.raises(QualityGateError):
         land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY, gate=refuse)
-    assert not any(p.is_file() for p in settings.data_dir.rglob("*"))
+    assert not any(p.is_file() for p in settings.lake_dir.rglob("*"))
+    kept = [pq.read_table(p).num_rows for p in settings.quarantine_dir.rglob("*.parquet")]
+    assert kept == [len(BAD_LINES)]
+    assert not list(settings.data_dir.rglob(".*.tmp-*"))
+
+    # once the gate passes, the same input lands in full and its rejects are not doubled
+    report = land(OpenAlexSnapshot(root).files(), settings, ingest_date=date(2026, 1, 3))
+    assert (report.files[0].valid, report.files[0].quarantined) == (2, 4)
+    assert [pq.read_table(p).num_rows for p in settings.quarantine_dir.rglob("*.parquet")] == [len(BAD_LINES)]
 
 
 def test_quarantine_ratio_over_the_limit_fails_the_landing_gate(tmp_path, settings):
     root = write_snapshot(tmp_path / "snap", works={"2024-01-01": [work("W1", ["A1"]), "x", "y", "z"]})
     strict = settings.model_copy(update={"max_quarantine_ratio": 0.5})
-    with pytest.raises(QualityGateError, match="3 of 4 records quarantined"):
+    with pytest.raises(QualityGateError, match="3 of 4 records quarantined.*rejected records are kept in"):
         land(OpenAlexSnapshot(root).files(), strict, ingest_date=DAY, gate=landing_gate(strict))
-    assert not any(p.is_file() for root in (strict.lake_dir, strict.quarantine_dir) for p in root.rglob("*"))
+    assert not any(p.is_file() for p in strict.lake_dir.rglob("*"))
+    assert [pq.read_table(p).num_rows for p in strict.quarantine_dir.rglob("*.parquet")] == [3]
     quality = json.loads((strict.data_dir / "reports" / "quality-landing-latest.json").read_text())
     assert quality["success"] is False
-    assert [s["name"] for s in quality["suites"] if not s["success"]] == [
-        "works: data/works/updated_date=2024-01-01/part_000.gz (quarantine ratio)"
-    ]
+    part = (root / "data/works/updated_date=2024-01-01/part_000.gz").resolve().as_posix()
+    assert [s["name"] for s in quality["suites"] if not s["success"]] == [f"works: {part} (quarantine ratio)"]
 
 
 def test_landing_gate_passes_clean_batches(tmp_path, settings):

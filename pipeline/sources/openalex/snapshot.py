@@ -68,7 +68,6 @@ class OpenAlexSnapshot:
             source=self.name,
             entity=entity,
             path=path,
-            location=path.relative_to(self.root).as_posix(),
             expected_records=expected,
             has_header=has_header,
         )

@@ -15,9 +15,8 @@ class PlatformEventsFile:
 
     name = SOURCE_NAME
 
-    def __init__(self, path: Path, location_root: Path | None = None) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.location_root = location_root
 
     def __repr__(self) -> str:
         return f"PlatformEventsFile({str(self.path)!r})"
@@ -25,12 +24,4 @@ class PlatformEventsFile:
     def files(self) -> list[InputFile]:
         if not self.path.is_file():
             raise SourceSpecError(f"platform events file {self.path} does not exist")
-        root = self.location_root or self.path.parent
-        return [
-            InputFile(
-                source=self.name,
-                entity="events",
-                path=self.path,
-                location=self.path.relative_to(root).as_posix(),
-            )
-        ]
+        return [InputFile(source=self.name, entity="events", path=self.path)]
