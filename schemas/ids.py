@@ -45,8 +45,10 @@ def _openalex_id(letter: str):
 
 
 def normalize_orcid(value: object) -> object:
-    """``https://orcid.org/0000-0002-1825-0097`` -> ``0000-0002-1825-0097``."""
+    """``https://orcid.org/0000-0002-1825-0097`` -> ``0000-0002-1825-0097``; ``""`` -> None."""
     if isinstance(value, str):
+        if not value.strip():
+            return None
         match = _ORCID_RE.search(value.strip())
         if not match:
             raise ValueError(f"not an ORCID iD: {value!r}")
@@ -72,5 +74,6 @@ TopicId = Annotated[str, BeforeValidator(_openalex_id("T"))]
 # Venue and institution ids are carried along, never joined on: strip them, skip the check.
 SourceId = Annotated[str, BeforeValidator(short_id)]
 InstitutionId = Annotated[str, BeforeValidator(short_id)]
-Orcid = Annotated[str, BeforeValidator(normalize_orcid)]
-Doi = Annotated[str, BeforeValidator(normalize_doi)]
+# Optional inside the type: an empty value normalises to None instead of failing the record.
+Orcid = Annotated[str | None, BeforeValidator(normalize_orcid)]
+Doi = Annotated[str | None, BeforeValidator(normalize_doi)]

@@ -9,11 +9,16 @@ break a run. Each model knows how to flatten itself into the landed row
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from schemas.ids import AuthorId, Doi, InstitutionId, Orcid, SourceId, TopicId, WorkId
+
+# Integers must fit the landed Parquet/DuckDB BIGINT: a bigger one is a bad record
+# (quarantined with its line), not a crash of the whole batch at write time.
+Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 
 
 class _OpenAlex(BaseModel):
@@ -50,7 +55,7 @@ class InstitutionRef(_OpenAlex):
 class AuthorRef(_OpenAlex):
     id: AuthorId | None = None
     display_name: str | None = None
-    orcid: Orcid | None = None
+    orcid: Orcid = None
 
 
 class Authorship(_OpenAlex):
@@ -67,15 +72,15 @@ class Topic(_OpenAlex):
     id: TopicId
     display_name: str | None = None
     score: float | None = None
-    count: int | None = None  # present on author.topics
+    count: Count | None = None  # present on author.topics
     subfield: NamedRef | None = None
     field: NamedRef | None = None
     domain: NamedRef | None = None
 
 
 class SummaryStats(_OpenAlex):
-    h_index: int | None = None
-    i10_index: int | None = None
+    h_index: Int64 | None = None
+    i10_index: Int64 | None = None
     two_year_mean_citedness: float | None = Field(default=None, alias="2yr_mean_citedness")
 
 
@@ -98,13 +103,13 @@ class Work(_OpenAlex):
     """An OpenAlex work (``/works/W…`` or a line of ``data/works/*/part_*.gz``)."""
 
     id: WorkId
-    doi: Doi | None = None
+    doi: Doi = None
     title: str | None = None
     display_name: str | None = None
     publication_year: int | None = Field(default=None, ge=1000, le=2100)
     publication_date: date | None = None
     type: str | None = None
-    cited_by_count: NonNegativeInt = 0
+    cited_by_count: Count = 0
     primary_location: Location | None = None
     authorships: list[Authorship] = Field(default_factory=list)
     primary_topic: Topic | None = None
@@ -167,11 +172,11 @@ class Author(_OpenAlex):
     """An OpenAlex author (``/authors/A…`` or a line of ``data/authors/*/part_*.gz``)."""
 
     id: AuthorId
-    orcid: Orcid | None = None
+    orcid: Orcid = None
     display_name: str | None = None
     display_name_alternatives: list[str] = Field(default_factory=list)
-    works_count: NonNegativeInt | None = None
-    cited_by_count: NonNegativeInt | None = None
+    works_count: Count | None = None
+    cited_by_count: Count | None = None
     summary_stats: SummaryStats | None = None
     last_known_institutions: list[InstitutionRef] = Field(default_factory=list)
     topics: list[Topic] = Field(default_factory=list)

@@ -106,3 +106,15 @@ def test_null_lists_read_as_empty():
     assert Work.model_validate_json('{"id": "W1", "authorships": null}').authorships == []
     author = Author.model_validate_json('{"id": "A1", "last_known_institutions": null, "topics": null}')
     assert author.last_known_institutions == [] and author.topics == []
+
+
+def test_empty_doi_and_orcid_read_as_missing():
+    work = Work.model_validate_json('{"id": "W1", "doi": "", "authorships": [{"author": {"id": "A1", "orcid": ""}}]}')
+    assert work.doi is None and work.authorships[0].author.orcid is None
+    assert Work.model_validate_json('{"id": "W1", "doi": "https://doi.org/"}').doi is None
+
+
+def test_counts_beyond_bigint_are_rejected_per_record():
+    with pytest.raises(ValidationError) as info:
+        Work.model_validate_json('{"id": "W1", "cited_by_count": 9223372036854775808}')
+    assert describe(info.value).startswith("cited_by_count: Input should be less than or equal to")

@@ -47,6 +47,7 @@ def _sql_scores(features: list[TrustFeatures], settings: Settings) -> dict[str, 
         "close_collaborators_count bigint, followers_count bigint, verification_level varchar, claim_status varchar)"
     )
     con.execute(f"create table raw_trust_history ({duckdb_columns(TrustSnapshotRow)})")
+    con.execute("create table stg_openalex__merged_authors (merged_id varchar, surviving_id varchar)")
     for i, f in enumerate(features):
         con.execute(
             "insert into int_profile_features values (?, ?, ?, ?, ?, ?, ?)",

@@ -46,3 +46,21 @@ def test_redelivered_events_count_once_and_merged_authors_resolve(wh):
         ("E2", "author.claimed", "A3", "U2", t2),
         ("E3", "author.verified", "A3", None, t2),
     ]
+
+
+def test_first_delivery_is_by_line_number_not_text_order(wh):
+    t1, t2 = datetime(2025, 5, 1, 10), datetime(2025, 5, 1, 11)
+    day = date(2025, 5, 1)
+    wh.raw(
+        "raw_events",
+        PlatformEventRow,
+        [
+            event("E1", "author.followed", "A5", "U1", t2, day, "/x/events.jsonl:10"),
+            event("E1", "author.followed", "A5", "U1", t1, day, "/x/events.jsonl:9"),  # delivered first
+        ],
+    )
+    wh.table("stg_openalex__merged_authors", "merged_id VARCHAR, surviving_id VARCHAR", [])
+
+    result = wh.run(MODEL, order_by="event_id")
+
+    assert result.rows == [("E1", "author.followed", "A5", "U1", t1)]

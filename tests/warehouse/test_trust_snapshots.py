@@ -23,6 +23,11 @@ def components(verification, works, topics, close, followers, claim):
 
 def no_history(wh):
     wh.raw("raw_trust_history", TrustSnapshotRow, [], ingest_date=False)
+    no_merges(wh)
+
+
+def no_merges(wh, rows=()):
+    wh.table("stg_openalex__merged_authors", "merged_id VARCHAR, surviving_id VARCHAR", list(rows))
 
 
 def test_seed_calibration_points(wh):
@@ -118,6 +123,7 @@ def test_history_of_other_dates_is_kept_and_same_date_is_replaced(wh):
         ingest_date=False,
     )  # fmt: skip
 
+    no_merges(wh)
     result = wh.run(MODEL, order_by="author_id, as_of")
 
     assert result.rows == [
@@ -125,4 +131,29 @@ def test_history_of_other_dates_is_kept_and_same_date_is_replaced(wh):
         ("A1", AS_OF, 15, "Unverified", "L1", "unclaimed", "trust-v1", components(6.0, 3.0, 2.0, 4.0, 0.0, 0.0)),
         ("A3", date(2025, 11, 1), 12, "Unverified", "L2", "unclaimed", "trust-v1", old),
         ("A3", AS_OF, 12, "Unverified", "L2", "unclaimed", "trust-v1", components(12.0, 0.0, 0.0, 0.0, 0.0, 0.0)),
+    ]
+
+
+def test_history_of_a_merged_id_shows_under_the_survivor(wh):
+    wh.table("int_profile_features", FEATURES, [("A1", "L1", "unclaimed", 3, 4, 4, 0)])
+    old = '{"verification": 6.0}'
+
+    def past(author_id, as_of, score):
+        return {"author_id": author_id, "as_of": as_of, "trust_score": score, "trust_tier": "Unverified",
+                "verification_level": "L1", "claim_status": "unclaimed", "model_version": "trust-v1", "components": old}
+
+    wh.raw(
+        "raw_trust_history",
+        TrustSnapshotRow,
+        [past("A9", date(2025, 10, 1), 3), past("A9", date(2025, 11, 1), 4), past("A1", date(2025, 11, 1), 5)],
+        ingest_date=False,
+    )  # fmt: skip
+    no_merges(wh, [("A9", "A1")])
+
+    result = wh.run(MODEL, order_by="author_id, as_of")
+
+    assert [(r[0], r[1], r[2]) for r in result.rows] == [
+        ("A1", date(2025, 10, 1), 3),  # A9's row, now under A1
+        ("A1", date(2025, 11, 1), 5),  # both had a row that day: the survivor's own wins
+        ("A1", AS_OF, 15),
     ]

@@ -27,11 +27,12 @@ event_state as (
 ),
 
 entry_identity as (
-    -- name and ORCID as printed on the author's most recent work
+    -- name and ORCID as printed on the author's most recent work that gives them
     select
         stg.author_id,
-        arg_max(stg.author_display_name, works.publication_year) as display_name,
-        max(stg.orcid) as orcid
+        arg_max(stg.author_display_name, works.publication_year)
+            filter (where stg.author_display_name is not null) as display_name,
+        arg_max(stg.orcid, works.publication_year) filter (where stg.orcid is not null) as orcid
     from stg_openalex__authorships as stg
     join works on works.work_id = stg.work_id
     group by stg.author_id

@@ -36,10 +36,10 @@ final as (
     select
         author_a,
         author_b,
-        count(distinct work_id) as shared_works,
+        count(*) as shared_works,  -- authorships is unique per (work, author): one pair row per work
         min(publication_year) as first_year,
         max(publication_year) as last_year,
-        count(distinct work_id) >= getvariable('close_min_shared_works') as is_close
+        count(*) >= getvariable('close_min_shared_works') as is_close
     from pairs
     group by author_a, author_b
 )

@@ -18,7 +18,7 @@ final as (
         min(work_topics.subfield) as subfield,
         min(work_topics.field) as field,
         min(work_topics.domain) as domain,
-        count(distinct authorships.work_id) as works_count
+        count(*) as works_count  -- (work, author) and (work, topic) are unique: one row per work
     from authorships
     join work_topics on work_topics.work_id = authorships.work_id
     group by authorships.author_id, work_topics.topic_id

@@ -1,6 +1,8 @@
 -- Grain: one row per (author, as_of date). History is append-only: earlier
--- dates come from the history files unchanged; the build date's rows are
--- computed here and replace any earlier rows of that same date.
+-- dates come from the history files unchanged, except that an author id merged
+-- since then shows under its surviving id (the survivor's own row wins if both
+-- exist for a date); the build date's rows are computed here and replace any
+-- earlier rows of that same date.
 -- Trust model v1 (weights are variables set from configuration):
 --   verification points by level + min(works * w, cap) + min(topics * w, cap)
 --   + min(close collaborators * w, cap) + min(followers * w, cap) + claimed points,
@@ -12,9 +14,21 @@ features as (
     select * from int_profile_features
 ),
 
+merged as (
+    select * from stg_openalex__merged_authors
+),
+
 history as (
-    select * from raw_trust_history
-    where as_of <> getvariable('as_of')
+    select
+        coalesce(merged.surviving_id, past.author_id) as author_id,
+        past.* exclude (author_id)
+    from raw_trust_history as past
+    left join merged on merged.merged_id = past.author_id
+    where past.as_of <> getvariable('as_of')
+    qualify row_number() over (
+        partition by coalesce(merged.surviving_id, past.author_id), past.as_of
+        order by merged.surviving_id is null desc
+    ) = 1
 ),
 
 components as (

@@ -13,7 +13,13 @@ merged as (
 deduplicated as (
     select *
     from events
-    qualify row_number() over (partition by event_id order by ingest_date, location) = 1
+    qualify row_number() over (
+        partition by event_id
+        order by
+            ingest_date,
+            regexp_extract(location, '^(.*):\d+$', 1),
+            try_cast(regexp_extract(location, ':(\d+)$', 1) as bigint)
+    ) = 1
 ),
 
 final as (
