@@ -61,6 +61,7 @@ def snapshot_to_warehouse():
             "warehouse": str(report.warehouse_path),
             "as_of": str(report.as_of),
             "up_to_date": report.up_to_date,
+            "row_counts": report.row_counts,
         }
         return str(report.warehouse_path)
 

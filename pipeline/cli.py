@@ -185,6 +185,9 @@ def _print_card(card, abstracts: bool) -> None:
         f"[dim]{h['cited_by_count']} citations  ·  {h['collaborators_count']} collaborators  ·  "
         f"model {h['trust_model_version']} as of {h['trust_as_of']}[/]",
     ]
+    if h["trust_components"]:
+        parts = "  +  ".join(f"{name.replace('_', ' ')} {points:g}" for name, points in h["trust_components"].items())
+        lines.append(f"[dim]trust = {parts}[/]")
     console.print(Panel("\n".join(lines), title="Researcher profile", expand=False))
 
     works = Table(title=f"Published work ({len(card.works)})", show_lines=abstracts, expand=False)

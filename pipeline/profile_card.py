@@ -3,6 +3,7 @@ header figures, published works, then top collaborators."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,12 @@ def load_profile(warehouse: Path, query: str, *, max_collaborators: int = 10) ->
     try:
         author_id = find_author_id(con, query)
         header = _rows(con, "select * from profiles where author_id = ?", [author_id])[0]
+        trust = _rows(
+            con,
+            "select components::varchar as components from trust_snapshots where author_id = ? and as_of = ?",
+            [author_id, header["trust_as_of"]],
+        )
+        header["trust_components"] = json.loads(trust[0]["components"]) if trust else {}
         works = _rows(
             con,
             """

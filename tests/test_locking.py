@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -23,12 +24,30 @@ def test_a_second_writer_waits_then_gives_up_with_a_clear_message(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path), "30"], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
         with pytest.raises(LockTimeoutError, match=rf"another pipeline run \(pid {holder.pid}\) has held"):
             with data_dir_lock(tmp_path, timeout_seconds=0.5):
                 pass
+        assert time.monotonic() - started >= 0.5  # it waited before giving up
     finally:
         holder.kill()
         holder.wait()
     # the holder died without unlocking: the OS released the lock
     with data_dir_lock(tmp_path, timeout_seconds=1):
         pass
+
+
+def test_leftovers_of_crashed_runs_are_swept(settings):
+    from datetime import date
+
+    from pipeline.run import build, land_sources
+
+    crashed = settings.lake_dir / "source=x" / "entity=works" / "ingest_date=2026-01-01" / ".part-1.parquet.tmp-999"
+    crashed.parent.mkdir(parents=True)
+    crashed.write_bytes(b"partial")
+    building = settings.data_dir / ".warehouse.duckdb.building-999"
+    building.write_bytes(b"partial")
+
+    land_sources(["sample"], settings)
+    build(settings, as_of=date(2026, 1, 1))
+    assert not crashed.exists() and not building.exists()

@@ -3,6 +3,8 @@ by date and a same-day re-run replaces that day's rows."""
 
 from __future__ import annotations
 
+import json
+
 from cli_helpers import query, run_cli
 
 TABLES = ("works", "authorships", "profiles", "topic_counts", "collaborator_edges", "trust_snapshots", "quarantine")
@@ -23,7 +25,8 @@ def test_rerun_changes_nothing_and_history_appends_by_date(tmp_path):
     second_run = run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-01")
     assert _snapshot_of_tables(warehouse) == first
     assert sorted(p.relative_to(data_dir) for p in (data_dir / "lake").rglob("*.parquet")) == lake_files
-    assert "skipped" in second_run.stdout
+    landing = json.loads((data_dir / "reports" / "landing-latest.json").read_text())
+    assert landing["files"] and all(f["skipped"] for f in landing["files"])
     assert "up to date, nothing changed" in second_run.stdout
 
     forced = run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-01", "--rebuild")

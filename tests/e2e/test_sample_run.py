@@ -47,6 +47,9 @@ def test_profile_card_reproduces_seed_headers(sample_run, query_text, expected):
     assert header["trust"] == expected["trust"]
     assert (header["works"], header["topics"], header["close"]) == (expected["works"], expected["topics"], expected["close"])
     assert (header["followers"], header["verification"], header["claim"]) == (0, "L1", "unclaimed")
+    # the card explains the score, component by component
+    flat = " ".join(result.stdout.translate(str.maketrans("│╭╮╰╯─", "      ")).split())
+    assert f"trust = verification 6 + works {expected['works']} + topics 2 + close collaborators 4" in flat
 
 
 def test_profile_card_lists_works_then_collaborators(sample_run):

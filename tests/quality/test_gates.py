@@ -88,3 +88,36 @@ def test_large_tables_are_streamed_through_gx_in_chunks(built):
     assert set(failed) == {"works", "profiles"}
     assert any("values of (work_id) are not unique in works" in f for f in failed["works"])
     assert any("expect_column_values_to_be_between" in f and "trust_score" in f for f in failed["profiles"])
+
+
+def test_landing_suite_catches_rows_that_break_the_lake_contract(settings, tmp_path):
+    """A bug in a to_row() must not reach the lake: the landing suites re-check the rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.landing.land import FileReport
+    from pipeline.quality.gate import landing_gate
+    from schemas.lake import WorkRow
+    from schemas.types import arrow_schema
+
+    row = {name: None for name in WorkRow.model_fields}
+    row.update(work_id="https://openalex.org/W1", cited_by_count=0, authorships=[], topics=[],
+               record_source="s", location="f:1")  # fmt: skip
+    staged = tmp_path / "staged.parquet"
+    pq.write_table(pa.Table.from_pylist([row], schema=arrow_schema(WorkRow)), staged)
+    report = FileReport("s", "works", "f", records=1, valid=1, staged_path=staged)
+
+    with pytest.raises(QualityGateError, match=r"expect_column_values_to_match_regex\(column='work_id'"):
+        landing_gate(settings)([report])
+
+
+def test_publish_switches_whole_exports_and_keeps_two(built):
+    link = built.publish_dir
+    assert link.is_symlink()
+    first = link.resolve()
+    for day in (2, 3):
+        build(built, as_of=date(2026, 1, day))
+    exports = sorted(p.name for p in (built.data_dir / ".publish").iterdir())
+    assert len(exports) == 2 and link.resolve().name == exports[-1] and first.name not in exports
+    assert sorted(p.name for p in link.iterdir()) == sorted(f"{t}.parquet" for t in (
+        "authorships", "collaborator_edges", "profiles", "quarantine", "topic_counts", "trust_snapshots", "works"))
