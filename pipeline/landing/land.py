@@ -213,7 +213,7 @@ def _stage_file(item: InputFile, settings: Settings, ingest_date: date, on_recor
         pending = 0
         for line_number, raw in _read(item, report):
             report.records += 1
-            location = f"{item.location}:{line_number}"
+            location = f"{report.location}:{line_number}"  # resolved once, not per record
             try:
                 row = parse(raw, source, location)
             except RecordError as exc:

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 
@@ -19,7 +20,7 @@ class InputFile:
     expected_records: int | None = None  # from the snapshot manifest, when there is one
     has_header: bool = False  # CSV: line 1 is a header, not a record
 
-    @property
+    @cached_property
     def location(self) -> str:
         """The file's absolute path: what quarantine rows show as ``location:line``,
         so an operator can open the exact file and line."""
