@@ -218,10 +218,3 @@ class AuthorsPage(_OpenAlex):
 
     meta: ListMeta
     results: list[Author]
-
-
-class WorksPage(_OpenAlex):
-    """A ``/works`` list page."""
-
-    meta: ListMeta
-    results: list[Work]

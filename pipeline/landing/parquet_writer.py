@@ -24,7 +24,6 @@ class StagedParquet:
             schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
         self.schema = schema
         self.batch_rows = batch_rows
-        self.rows_written = 0
         self._buffer: list[dict[str, Any]] = []
         self.final_path.parent.mkdir(parents=True, exist_ok=True)
         self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self.tmp_path, schema, compression="zstd")
@@ -37,7 +36,6 @@ class StagedParquet:
     def _flush(self) -> None:
         if self._buffer and self._writer is not None:
             self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self.schema))
-            self.rows_written += len(self._buffer)
             self._buffer.clear()
 
     def close(self) -> None:

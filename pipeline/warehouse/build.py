@@ -137,8 +137,7 @@ def export_marts(settings: Settings) -> list[Path]:
     finally:
         con.close()
     _switch_publish(settings.publish_dir, folder)
-    for old in sorted(p for p in exports.iterdir() if p.is_dir())[:-KEEP_EXPORTS]:
-        shutil.rmtree(old, ignore_errors=True)
+    _prune_exports(settings)
     return [settings.publish_dir / f"{table}.parquet" for table in tables]
 
 
@@ -156,10 +155,16 @@ def remove_stale_builds(settings: Settings) -> None:
     for path in settings.data_dir.glob(f"{BUILDING_PREFIX}*"):
         path.unlink(missing_ok=True)
     shutil.rmtree(settings.data_dir / ".duckdb_tmp", ignore_errors=True)
+    _prune_exports(settings)
+
+
+def _prune_exports(settings: Settings) -> None:
+    """Keep the newest KEEP_EXPORTS export folders, and always the one ``publish`` points at."""
     exports = settings.data_dir / EXPORTS_DIR
+    if not exports.exists():
+        return
     current = settings.publish_dir.resolve() if settings.publish_dir.is_symlink() else None
-    if exports.exists():
-        kept = sorted(p for p in exports.iterdir() if p.is_dir())[-KEEP_EXPORTS:]
-        for folder in exports.iterdir():
-            if folder.is_dir() and folder not in kept and folder.resolve() != current:
-                shutil.rmtree(folder, ignore_errors=True)
+    folders = sorted(p for p in exports.iterdir() if p.is_dir())
+    for folder in folders[:-KEEP_EXPORTS]:
+        if folder.resolve() != current:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -85,5 +85,3 @@ def load_contract(key: str) -> Contract | None:
 def models() -> list[Model]:
     return [Model(key) for key in BUILD_ORDER]
 
-
-MART_TABLES: tuple[str, ...] = tuple(m.name for m in models() if m.layer == "marts")
