@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from pipeline.locking import LockTimeoutError, data_dir_lock
+from pipeline.storage.lock import LockTimeoutError, data_dir_lock
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from pipeline.locking import data_dir_lock
+from pipeline.storage.lock import data_dir_lock
 with data_dir_lock(Path(sys.argv[1]), 5):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipeline.atomic import commit_file, discard_file
+from pipeline.storage.atomic import commit_file, discard_file
 from pipeline.config import Settings
 from pipeline.errors import QualityGateError, SnapshotError
 from pipeline.landing.lake import VERSION_KEY, current_landing, quarantine_path, records_path, superseded

@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.atomic import commit_file, discard_file, temp_path_for
+from pipeline.storage.atomic import commit_file, discard_file, temp_path_for
 
 
 class StagedParquet:

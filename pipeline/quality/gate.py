@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from pipeline.atomic import write_text_atomically
+from pipeline.storage.atomic import write_text_atomically
 from pipeline.config import Settings
 from pipeline.errors import QualityGateError
 from pipeline.landing.land import FileReport

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline.atomic import commit_file, temp_path_for
+from pipeline.storage.atomic import commit_file, temp_path_for
 from pipeline.config import Settings
 from pipeline.landing.parquet_writer import write_table_atomically
 from pipeline.sql_text import sql_string
