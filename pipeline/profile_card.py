@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.errors import NotFoundError
-from schemas.ids import short_id
+from pipeline.schemas.ids import short_id
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from pipeline.storage.atomic import sweep_leftovers, write_text_atomically
 from pipeline.config import Settings
 from pipeline.landing.land import LandingReport, Progress, land
-from pipeline.storage.lock import data_dir_lock
 from pipeline.sources import parse_source_spec
 from pipeline.sources.base import InputFile
+from pipeline.storage.atomic import sweep_leftovers, write_text_atomically
+from pipeline.storage.lock import data_dir_lock
 from pipeline.warehouse.build import BuildReport, StepCallback, build_warehouse, remove_stale_builds
 from pipeline.warehouse.fingerprint import build_fingerprint
 

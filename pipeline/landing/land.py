@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipeline.storage.atomic import commit_file, discard_file
 from pipeline.config import Settings
 from pipeline.errors import QualityGateError, SnapshotError
 from pipeline.landing.lake import VERSION_KEY, current_landing, quarantine_path, records_path, superseded
 from pipeline.landing.parquet_writer import StagedParquet
 from pipeline.landing.records import ENTITIES, RecordError
+from pipeline.schemas.lake import QuarantineRow
+from pipeline.schemas.types import arrow_schema
 from pipeline.sources.base import InputFile
-from schemas.lake import QuarantineRow
-from schemas.types import arrow_schema
+from pipeline.storage.atomic import commit_file, discard_file
 
 log = logging.getLogger(__name__)
 

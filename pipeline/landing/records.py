@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from schemas.lake import AuthorRow, MergedAuthorRow, PlatformEventRow, WorkRow
-from schemas.openalex import Author, Work
-from schemas.platform import MergedAuthorId, PlatformEvent
+from pipeline.schemas.lake import AuthorRow, MergedAuthorRow, PlatformEventRow, WorkRow
+from pipeline.schemas.openalex import Author, Work
+from pipeline.schemas.platform import MergedAuthorId, PlatformEvent
 
 Parser = Callable[[bytes, str, str], dict[str, Any]]
 

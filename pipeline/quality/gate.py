@@ -13,13 +13,13 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from pipeline.storage.atomic import write_text_atomically
 from pipeline.config import Settings
 from pipeline.errors import QualityGateError
 from pipeline.landing.land import FileReport
 from pipeline.quality.suites import SuiteResult, contract_expectations, validate_frame
+from pipeline.schemas.platform import EventType
+from pipeline.storage.atomic import write_text_atomically
 from pipeline.warehouse.models import Contract, models
-from schemas.platform import EventType
 
 # What every landed batch of an entity must satisfy, beyond per-record validation.
 LANDED_CONTRACTS: dict[str, Contract] = {

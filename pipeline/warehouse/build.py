@@ -22,15 +22,15 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline.storage.atomic import commit_file, temp_path_for
 from pipeline.config import Settings
 from pipeline.landing.parquet_writer import write_table_atomically
+from pipeline.schemas.lake import TrustSnapshotRow
+from pipeline.schemas.types import arrow_schema
 from pipeline.sql_text import sql_string
+from pipeline.storage.atomic import commit_file, temp_path_for
 from pipeline.warehouse.inputs import create_raw_inputs, trust_history_path
 from pipeline.warehouse.models import Model, models
 from pipeline.warehouse.variables import model_variables, set_variables
-from schemas.lake import TrustSnapshotRow
-from schemas.types import arrow_schema
 
 TableGate = Callable[[Path], None]
 StepCallback = Callable[[str], None]

@@ -14,7 +14,7 @@ from pipeline.config import Settings
 from pipeline.warehouse.models import sql_dir
 from pipeline.warehouse.variables import model_variables
 
-_CODE_DIRS = (Path(__file__).resolve().parent, Path(__file__).resolve().parents[2] / "schemas")
+_CODE_DIRS = (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "schemas")
 
 
 def build_fingerprint(settings: Settings, as_of: date) -> str:

@@ -15,9 +15,9 @@ from pydantic import BaseModel
 
 from pipeline.config import Settings
 from pipeline.landing.lake import dataset_glob
+from pipeline.schemas.lake import AuthorRow, MergedAuthorRow, PlatformEventRow, QuarantineRow, TrustSnapshotRow, WorkRow
+from pipeline.schemas.types import duckdb_columns
 from pipeline.sql_text import sql_list
-from schemas.lake import AuthorRow, MergedAuthorRow, PlatformEventRow, QuarantineRow, TrustSnapshotRow, WorkRow
-from schemas.types import duckdb_columns
 
 LAKE_INPUTS: dict[str, tuple[str, type[BaseModel]]] = {
     "raw_works": ("works", WorkRow),

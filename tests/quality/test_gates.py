@@ -97,8 +97,8 @@ def test_landing_suite_catches_rows_that_break_the_lake_contract(settings, tmp_p
 
     from pipeline.landing.land import FileReport
     from pipeline.quality.gate import landing_gate
-    from schemas.lake import WorkRow
-    from schemas.types import arrow_schema
+    from pipeline.schemas.lake import WorkRow
+    from pipeline.schemas.types import arrow_schema
 
     row = {name: None for name in WorkRow.model_fields}
     row.update(work_id="https://openalex.org/W1", cited_by_count=0, authorships=[], topics=[],

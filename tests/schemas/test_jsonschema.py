@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from schemas.jsonschema import OUT_DIR, render
+from pipeline.schemas.jsonschema import OUT_DIR, render
 
 
 def test_committed_json_schemas_are_up_to_date():
     expected = render()
     committed = {p.name: p.read_text(encoding="utf-8") for p in OUT_DIR.glob("*.schema.json")}
-    assert committed == expected, "stale: run `python -m schemas.jsonschema`"
+    assert committed == expected, "stale: run `python -m pipeline.schemas.jsonschema`"
 
 
 def test_json_schema_states_required_ids():

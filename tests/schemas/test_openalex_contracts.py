@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from pipeline.landing.records import describe
-from schemas.lake import AuthorRow, WorkRow
-from schemas.openalex import Author, AuthorsPage, Work, abstract_from_inverted_index
-from schemas.types import arrow_schema
+from pipeline.schemas.lake import AuthorRow, WorkRow
+from pipeline.schemas.openalex import Author, AuthorsPage, Work, abstract_from_inverted_index
+from pipeline.schemas.types import arrow_schema
 
 
 def test_recorded_work_validates_whole(recorded):

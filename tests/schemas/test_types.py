@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from schemas.lake import PlatformEventRow, WorkRow
-from schemas.types import arrow_schema, duckdb_columns
+from pipeline.schemas.lake import PlatformEventRow, WorkRow
+from pipeline.schemas.types import arrow_schema, duckdb_columns
 
 
 def test_arrow_schema_follows_the_model():

@@ -10,12 +10,12 @@ import duckdb
 import pytest
 
 from pipeline.config import Component, Settings, TrustSettings
+from pipeline.schemas.lake import TrustSnapshotRow
+from pipeline.schemas.types import duckdb_columns
 from pipeline.trust.model import TrustFeatures, score, tier_for
 from pipeline.warehouse.build import run_model
 from pipeline.warehouse.models import Model
 from pipeline.warehouse.variables import model_variables, set_variables
-from schemas.lake import TrustSnapshotRow
-from schemas.types import duckdb_columns
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,10 @@ import pytest
 from pydantic import BaseModel
 
 from pipeline.config import Settings
+from pipeline.schemas.types import duckdb_columns
 from pipeline.warehouse.build import run_model
 from pipeline.warehouse.models import Model
 from pipeline.warehouse.variables import model_variables, set_variables
-from schemas.types import duckdb_columns
 
 AS_OF = date(2026, 1, 1)
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from schemas.lake import QuarantineRow
+from pipeline.schemas.lake import QuarantineRow
 
 MODEL = "marts/quarantine"
 

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from schemas.lake import AuthorRow
+from pipeline.schemas.lake import AuthorRow
 
 MODEL = "staging/stg_openalex__authors"
 

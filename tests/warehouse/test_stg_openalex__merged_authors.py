@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from schemas.lake import MergedAuthorRow
+from pipeline.schemas.lake import MergedAuthorRow
 
 MODEL = "staging/stg_openalex__merged_authors"
 

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from schemas.lake import WorkRow
+from pipeline.schemas.lake import WorkRow
 
 MODEL = "staging/stg_openalex__works"
 

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from schemas.lake import PlatformEventRow
+from pipeline.schemas.lake import PlatformEventRow
 
 MODEL = "staging/stg_platform__events"
 

@@ -3,7 +3,7 @@
 from datetime import date
 
 from pipeline.config import Settings, TrustSettings
-from schemas.lake import TrustSnapshotRow
+from pipeline.schemas.lake import TrustSnapshotRow
 
 MODEL = "marts/trust_snapshots"
 AS_OF = date(2026, 1, 1)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas.ids import AuthorId, Doi, InstitutionId, Orcid, SourceId, TopicId, WorkId
+from pipeline.schemas.ids import AuthorId, Doi, InstitutionId, Orcid, SourceId, TopicId, WorkId
 
 # Integers must fit the landed Parquet/DuckDB BIGINT: a bigger one is a bad record
 # (quarantined with its line), not a crash of the whole batch at write time.

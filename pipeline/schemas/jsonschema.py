@@ -1,6 +1,6 @@
 """Generate JSON Schema files from the pydantic contracts, for downstream readers.
 
-Run ``python -m schemas.jsonschema`` after changing a model; a test fails while
+Run ``python -m pipeline.schemas.jsonschema`` after changing a model; a test fails while
 the committed files are stale.
 """
 
@@ -11,11 +11,12 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from schemas.lake import AuthorRow, MergedAuthorRow, PlatformEventRow, QuarantineRow, TrustSnapshotRow, WorkRow
-from schemas.openalex import Author, Work
-from schemas.platform import PlatformEvent
+from pipeline.schemas.lake import AuthorRow, MergedAuthorRow, PlatformEventRow, QuarantineRow, TrustSnapshotRow, WorkRow
+from pipeline.schemas.openalex import Author, Work
+from pipeline.schemas.platform import PlatformEvent
 
-OUT_DIR = Path(__file__).resolve().parent / "json"
+# Published, language-neutral contracts live in the top-level schemas/ folder.
+OUT_DIR = Path(__file__).resolve().parents[2] / "schemas" / "json"
 
 CONTRACTS: dict[str, type[BaseModel]] = {
     "openalex_work": Work,

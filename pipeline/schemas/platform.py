@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas.ids import AuthorId
+from pipeline.schemas.ids import AuthorId
 
 EventType = Literal["author.claimed", "author.followed", "author.unfollowed", "author.verified"]
 
