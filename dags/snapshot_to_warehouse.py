@@ -38,11 +38,12 @@ WAREHOUSE = Asset(name="warehouse")
 def snapshot_to_warehouse():
     @task(outlets=[LAKE])
     def land(params=None, outlet_events=None) -> str:
-        from pipeline.run import land_sources, report_path
+        from pipeline.run import collect_inputs, land_sources
+        from pipeline.storage.layout import DataLayout
 
         settings = _settings(params)
-        report = land_sources(list(params["sources"]), settings)
-        path = report_path(settings, "landing")
+        report = land_sources(collect_inputs(list(params["sources"])), settings)
+        path = DataLayout.of(settings).report_path("landing")
         outlet_events[LAKE].extra = {
             "report": str(path),
             "records": report.total("records"),
@@ -69,14 +70,9 @@ def snapshot_to_warehouse():
 
 
 def _settings(params):
-    from pathlib import Path
+    from pipeline.config import load_settings
 
-    from pipeline.config import Settings
-
-    settings = Settings()
-    if params and params.get("data_dir"):
-        settings = settings.model_copy(update={"data_dir": Path(params["data_dir"])})
-    return settings
+    return load_settings((params or {}).get("data_dir"))
 
 
 snapshot_to_warehouse()

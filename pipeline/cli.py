@@ -16,8 +16,9 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.config import Settings
+from pipeline.config import Settings, load_settings
 from pipeline.errors import PipelineError
+from pipeline.storage.layout import DataLayout
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Scholarly profile ingestion pipeline.")
 console = Console()
@@ -29,13 +30,7 @@ DataDirOption = Annotated[
 
 
 def _settings(data_dir: Path | None, as_of: date | None = None) -> Settings:
-    settings = Settings()
-    updates = {}
-    if data_dir is not None:
-        updates["data_dir"] = data_dir
-    if as_of is not None:
-        updates["as_of"] = as_of
-    return settings.model_copy(update=updates)
+    return load_settings(data_dir, as_of)
 
 
 def _fail(message: str) -> None:
@@ -92,16 +87,14 @@ def run(
         expected = sum(i.expected_records or 0 for i in inputs) or None
         with _progress() as progress:
             task = progress.add_task("landing records", total=expected)
-            landing = pipeline_run.land_sources(
-                specs, settings, inputs=inputs, on_records=lambda n: progress.advance(task, n)
-            )
+            landing = pipeline_run.land_sources(inputs, settings, on_records=lambda n: progress.advance(task, n))
             progress.update(task, completed=landing.total("records"), total=landing.total("records") or 1)
             step = progress.add_task("building warehouse", total=None)
             built = pipeline_run.build(
                 settings, rebuild=rebuild, on_step=lambda s: progress.update(step, description=f"building {s}")
             )
             progress.update(step, description="warehouse published", total=1, completed=1)
-        _print_run_summary(landing, built, time.perf_counter() - started)
+        _print_run_summary(landing, built, DataLayout.of(settings).publish_dir, time.perf_counter() - started)
 
     _guarded(debug, action)
 
@@ -118,7 +111,7 @@ def _progress() -> Progress:
     )
 
 
-def _print_run_summary(landing, built, seconds: float) -> None:
+def _print_run_summary(landing, built, publish_dir: Path, seconds: float) -> None:
     table = Table(title="Landed", show_edge=False)
     for column in ("entity", "files", "skipped", "records", "valid", "quarantined"):
         table.add_column(column, justify="left" if column == "entity" else "right")
@@ -140,7 +133,7 @@ def _print_run_summary(landing, built, seconds: float) -> None:
         )
     mismatched = [f for f in landing.files if f.count_mismatch]
     for f in mismatched:
-        console.print(f"[yellow]warning:[/] {f.location}: manifest says {f.expected_records} records, read {f.records}")
+        console.print(f"[yellow]warning:[/] {f.source_file}: manifest says {f.expected_records} records, read {f.records}")
     tables = Table(title="Warehouse tables", show_edge=False)
     tables.add_column("table")
     tables.add_column("rows", justify="right")
@@ -150,7 +143,7 @@ def _print_run_summary(landing, built, seconds: float) -> None:
     state = "up to date, nothing changed since the last build" if built.up_to_date else "published"
     console.print(
         f"[green]ok[/] warehouse {built.warehouse_path} {state} (trust as of {built.as_of}), "
-        f"{len(built.published)} Parquet outputs in {built.warehouse_path.parent / 'publish'}, {seconds:.1f}s"
+        f"{len(built.published)} Parquet outputs in {publish_dir}, {seconds:.1f}s"
     )
 
 
@@ -166,7 +159,7 @@ def profile(
 
     def action() -> None:
         settings = _settings(data_dir)
-        card = load_profile(settings.warehouse_path, name_or_id)
+        card = load_profile(DataLayout.of(settings).warehouse_path, name_or_id)
         _print_card(card, abstracts)
 
     _guarded(debug, action)
@@ -221,7 +214,7 @@ def quarantine(
 
     def action() -> None:
         settings = _settings(data_dir)
-        total, rows = rejected_records(settings.quarantine_dir, entity=entity, limit=limit)
+        total, rows = rejected_records(DataLayout.of(settings).quarantine, entity=entity, limit=limit)
         table = Table(title=f"Quarantine: {total} rejected record(s)", show_lines=False, expand=False)
         for column in ("source", "entity", "location", "error", "raw"):
             table.add_column(column, overflow="fold")

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PIPELINE_", env_nested_delimiter="__", extra="ignore")
 
     data_dir: Path = Path("data")
+    lake_uri: str | None = Field(default=None, description="where the Parquet lake lives; default: DIR/lake")
+    quarantine_uri: str | None = Field(default=None, description="where rejected records go; default: DIR/quarantine")
+    history_uri: str | None = Field(default=None, description="append-only trust history; default: DIR/history")
     batch_rows: int = Field(default=5_000, ge=1, description="rows per Parquet row group while landing")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="landing processes")
     parallel_min_bytes: int = Field(
@@ -81,22 +84,13 @@ class Settings(BaseSettings):
     graph: GraphSettings = GraphSettings()
     trust: TrustSettings = TrustSettings()
 
-    @property
-    def lake_dir(self) -> Path:
-        return self.data_dir / "lake"
 
-    @property
-    def quarantine_dir(self) -> Path:
-        return self.data_dir / "quarantine"
-
-    @property
-    def history_dir(self) -> Path:
-        return self.data_dir / "history"
-
-    @property
-    def publish_dir(self) -> Path:
-        return self.data_dir / "publish"
-
-    @property
-    def warehouse_path(self) -> Path:
-        return self.data_dir / "warehouse.duckdb"
+def load_settings(data_dir: Path | str | None = None, as_of: date | None = None, **overrides) -> Settings:
+    """Settings from the environment, with the caller's explicit choices on top.
+    The CLI and the Airflow tasks both build their settings here."""
+    updates = {key: value for key, value in overrides.items() if value is not None}
+    if data_dir:
+        updates["data_dir"] = Path(data_dir)
+    if as_of is not None:
+        updates["as_of"] = as_of
+    return Settings(**updates) if updates else Settings()

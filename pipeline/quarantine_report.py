@@ -3,26 +3,27 @@ it shows the rejects of a refused batch too (the warehouse may be older)."""
 
 from __future__ import annotations
 
-import glob
-from pathlib import Path
-
 import duckdb
 
-from pipeline.landing.lake import dataset_glob
 from pipeline.sql_text import sql_list
+from pipeline.storage.lake import dataset_files
+from pipeline.storage.store import Store
 
 
-def rejected_records(quarantine_dir: Path, *, entity: str | None = None, limit: int = 20) -> tuple[int, list[dict]]:
-    """(total rejected, first ``limit`` rows ordered by source, entity, location)."""
-    files = sorted(glob.glob(dataset_glob(quarantine_dir, entity or "*")))
+def rejected_records(quarantine: Store, *, entity: str | None = None, limit: int = 20) -> tuple[int, list[dict]]:
+    """(total rejected, first ``limit`` rows ordered by source, entity, file and line)."""
+    files = dataset_files(quarantine, entity or "*")
     if not files:
         return 0, []
     con = duckdb.connect()
     try:
-        con.execute(f"create view quarantine as select * from read_parquet({sql_list(files)}, hive_partitioning = true)")
+        quarantine.attach(con)
+        paths = sql_list([quarantine.for_duckdb(f) for f in files])
+        con.execute(f"create view quarantine as select * from read_parquet({paths}, hive_partitioning = true)")
         total = con.execute("select count(*) from quarantine").fetchall()[0][0]
         cursor = con.execute(
-            "select source, entity, location, error, raw from quarantine order by source, entity, location limit ?",
+            "select source, entity, source_file || ':' || line_number as location, error, raw from quarantine "
+            "order by source, entity, source_file, line_number limit ?",
             [limit],
         )
         names = [d[0] for d in cursor.description]

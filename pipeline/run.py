@@ -3,18 +3,18 @@ functions, and pass paths (never data) between steps."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.landing.land import LandingReport, Progress, land
 from pipeline.sources import parse_source_spec
 from pipeline.sources.base import InputFile
-from pipeline.storage.atomic import sweep_leftovers, write_text_atomically
+from pipeline.storage.layout import DataLayout
 from pipeline.storage.lock import data_dir_lock
-from pipeline.warehouse.build import BuildReport, StepCallback, build_warehouse, remove_stale_builds
+from pipeline.storage.publish import discard_build, remove_stale_builds
+from pipeline.storage.reports import read_report, write_report
+from pipeline.warehouse.build import BuildReport, StepCallback, build_warehouse, publish_warehouse
 from pipeline.warehouse.fingerprint import build_fingerprint
 
 
@@ -32,23 +32,23 @@ def collect_inputs(specs: list[str]) -> list[InputFile]:
 
 
 def land_sources(
-    specs: list[str],
+    inputs: list[InputFile],
     settings: Settings,
     *,
     ingest_date: date | None = None,
     on_records: Progress | None = None,
-    inputs: list[InputFile] | None = None,
 ) -> LandingReport:
-    """Validate and land every input of ``specs``, gated by Great Expectations."""
+    """Validate and land ``inputs``, gated by Great Expectations."""
     from pipeline.quality.gate import landing_gate
 
-    inputs = collect_inputs(specs) if inputs is None else inputs
-    with data_dir_lock(settings.data_dir, settings.lock_timeout_seconds):
-        sweep_leftovers(settings.lake_dir, settings.quarantine_dir)
+    layout = DataLayout.of(settings)
+    with data_dir_lock(layout.lock_path, settings.lock_timeout_seconds):
+        for store in (layout.lake, layout.quarantine):
+            store.sweep_leftovers()
         report = land(
             inputs, settings, ingest_date=ingest_date or today_utc(), gate=landing_gate(settings), on_records=on_records
         )
-        write_report(settings, "landing", report)
+        write_report(layout, "landing", report, no_op=report.no_op)
     return report
 
 
@@ -62,48 +62,32 @@ def build(
     """
     from pipeline.quality.gate import warehouse_gate
 
+    layout = DataLayout.of(settings)
     as_of = as_of or settings.as_of or today_utc()
-    with data_dir_lock(settings.data_dir, settings.lock_timeout_seconds):
-        remove_stale_builds(settings)
-        sweep_leftovers(settings.history_dir, settings.data_dir / "reports")
+    with data_dir_lock(layout.lock_path, settings.lock_timeout_seconds):
+        remove_stale_builds(layout)
+        layout.history.sweep_leftovers()
         fingerprint = build_fingerprint(settings, as_of)
-        previous = read_report(settings, "build")
-        outputs_intact = settings.warehouse_path.exists() and all(
-            Path(p).exists() for p in previous.get("published", [])
-        )
+        previous = read_report(layout, "build")
+        published = [layout.publish_dir / name for name in previous.get("published_tables", [])]
+        outputs_intact = layout.warehouse_path.exists() and all(p.exists() for p in published)
         if not rebuild and outputs_intact and previous.get("fingerprint") == fingerprint:
             return BuildReport(
-                settings.warehouse_path,
+                layout.warehouse_path,
                 as_of,
                 row_counts=previous.get("row_counts", {}),
-                published=[Path(p) for p in previous.get("published", [])],
+                published=published,
                 fingerprint=fingerprint,
                 up_to_date=True,
             )
-        report = build_warehouse(settings, as_of=as_of, gate=warehouse_gate(settings), on_step=on_step)
-        report.fingerprint = fingerprint
-        write_report(settings, "build", report)
+        built = build_warehouse(settings, as_of=as_of, on_step=on_step)
+        try:
+            if on_step is not None:
+                on_step("quality gate")
+            warehouse_gate(settings)(built.path)
+            report = BuildReport(layout.warehouse_path, as_of, row_counts=built.row_counts, fingerprint=fingerprint)
+            report.published = publish_warehouse(settings, built)
+        finally:
+            discard_build(built.path)
+        write_report(layout, "build", {**asdict(report), "published_tables": [p.name for p in report.published]})
     return report
-
-
-def read_report(settings: Settings, kind: str) -> dict:
-    """The last report of ``kind`` as a dict ({} when there is none or it is unreadable)."""
-    try:
-        return json.loads(report_path(settings, kind).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def report_path(settings: Settings, kind: str) -> Path:
-    """``DIR/reports/<kind>-latest.json``: the last landing or build report."""
-    return settings.data_dir / "reports" / f"{kind}-latest.json"
-
-
-def write_report(settings: Settings, kind: str, report: LandingReport | BuildReport) -> Path:
-    """Keep a JSON record of each step under ``DIR/reports/``: a timestamped copy
-    for the history and ``<kind>-latest.json`` for whoever runs next."""
-    latest = report_path(settings, kind)
-    payload = json.dumps(asdict(report), default=str, indent=2)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    write_text_atomically(latest.with_name(f"{kind}-{stamp}.json"), payload)
-    return write_text_atomically(latest, payload)

@@ -6,6 +6,7 @@ from datetime import date
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from data_paths import history_dir, lake_dir
 
 from pipeline.config import GraphSettings
 from pipeline.warehouse.fingerprint import build_fingerprint
@@ -23,12 +24,12 @@ def test_fingerprint_follows_inputs_settings_and_date(settings):
     assert build_fingerprint(settings, DAY) == base
 
     # the build's own trust-history partition for this date does not count
-    _write(settings.history_dir / "trust_snapshots" / "as_of=2026-01-01" / "part-0.parquet")
+    _write(history_dir(settings) / "trust_snapshots" / "as_of=2026-01-01" / "part-0.parquet")
     assert build_fingerprint(settings, DAY) == base
 
     assert build_fingerprint(settings, date(2026, 1, 2)) != base
     stricter = settings.model_copy(update={"graph": GraphSettings(close_min_shared_works=3)})
     assert build_fingerprint(stricter, DAY) != base
 
-    _write(settings.lake_dir / "source=s" / "entity=works" / "ingest_date=2026-01-01" / "part-1.parquet")
+    _write(lake_dir(settings) / "source=s" / "entity=works" / "ingest_date=2026-01-01" / "part-1.parquet")
     assert build_fingerprint(settings, DAY) != base

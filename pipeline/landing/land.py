@@ -16,17 +16,17 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
+from pipeline.catalog import CATALOG
 from pipeline.config import Settings
 from pipeline.errors import QualityGateError, SnapshotError
-from pipeline.landing.lake import VERSION_KEY, current_landing, quarantine_path, records_path, superseded
-from pipeline.landing.parquet_writer import StagedParquet
-from pipeline.landing.records import ENTITIES, RecordError
+from pipeline.landing.parsers import RecordError
 from pipeline.schemas.lake import QuarantineRow
 from pipeline.schemas.types import arrow_schema
 from pipeline.sources.base import InputFile
-from pipeline.storage.atomic import commit_file, discard_file
+from pipeline.storage.lake import VERSION_KEY, current_landing, part_path, superseded, twin
+from pipeline.storage.layout import DataLayout
+from pipeline.storage.parquet import StagedParquet
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +37,15 @@ class FileReport:
 
     source: str
     entity: str
-    location: str
+    source_file: str
     records: int = 0
     valid: int = 0
     quarantined: int = 0
     expected_records: int | None = None
     skipped: bool = False  # landed by an earlier run
-    records_path: Path | None = None
-    quarantine_path: Path | None = None
-    staged_path: Path | None = None  # the unpublished records file, while the gate runs
+    records_path: str | None = None
+    quarantine_path: str | None = None
+    staged_path: str | None = None  # the unpublished records file, while the gate runs
 
     @property
     def count_mismatch(self) -> bool:
@@ -61,36 +61,42 @@ class LandingReport:
     def total(self, attribute: str, entity: str | None = None) -> int:
         return sum(getattr(f, attribute) for f in self.files if entity is None or f.entity == entity)
 
+    @property
+    def no_op(self) -> bool:
+        """Every input was already in the lake: nothing was landed."""
+        return all(f.skipped for f in self.files)
+
 
 @dataclass
 class _Staged:
-    """A finished but unpublished landing of one input file (plain paths, so it
+    """A finished but unpublished landing of one input file (plain values, so it
     can come back from a worker process)."""
 
     item: InputFile
     report: FileReport
-    quarantine_tmp: Path | None
+    quarantine_tmp: str | None
 
-    def publish(self, lake_dir: Path, quarantine_dir: Path) -> None:
+    def publish(self, layout: DataLayout) -> None:
         # Quarantine first: the records file is the "landed" marker, so if we stop
-        # between the two renames the input is landed again next time. Earlier
+        # between the two commits the input is landed again next time. Earlier
         # landings of the same input (an older version of the file) go last.
-        twin = quarantine_dir / self.report.records_path.relative_to(lake_dir)
-        twin.unlink(missing_ok=True)
-        if self.quarantine_tmp is not None:
-            commit_file(self.quarantine_tmp, self.report.quarantine_path)
-        commit_file(self.report.staged_path, self.report.records_path)
-        for old in superseded(lake_dir, quarantine_dir, self.item, keep=self.report.records_path):
-            old.unlink()
+        lake, quarantine = layout.lake, layout.quarantine
+        quarantine.remove(twin(lake, quarantine, self.report.records_path))
+        self.publish_quarantine(layout)
+        lake.commit(self.report.staged_path, self.report.records_path)
+        for store, old in superseded(lake, quarantine, self.item, keep=self.report.records_path):
+            store.remove(old)
 
-    def publish_quarantine(self, lake_dir: Path, quarantine_dir: Path) -> None:
+    def publish_quarantine(self, layout: DataLayout) -> None:
         """Keep the rejects even when the batch is refused: they are facts about the input."""
         if self.quarantine_tmp is not None:
-            commit_file(self.quarantine_tmp, self.report.quarantine_path)
+            layout.quarantine.commit(self.quarantine_tmp, self.report.quarantine_path)
 
-    def discard(self) -> None:
-        discard_file(self.report.staged_path)
-        discard_file(self.quarantine_tmp)
+    def discard(self, layout: DataLayout) -> None:
+        if self.report.staged_path is not None:
+            layout.lake.remove(self.report.staged_path)
+        if self.quarantine_tmp is not None:
+            layout.quarantine.remove(self.quarantine_tmp)
 
 
 Gate = Callable[[list[FileReport]], None]
@@ -106,6 +112,7 @@ def land(
     on_records: Progress | None = None,
 ) -> LandingReport:
     """Land every input; publish nothing unless all files are written and the gate passes."""
+    layout = DataLayout.of(settings)
     report = LandingReport(ingest_date=ingest_date)
     todo: list[tuple[int, InputFile]] = []
     seen: set[str] = set()
@@ -113,30 +120,31 @@ def land(
         if item.key in seen:  # the same file named twice in one run
             continue
         seen.add(item.key)
-        earlier = current_landing(settings.lake_dir, item)
-        report.files.append(FileReport(item.source, item.entity, item.location, skipped=True, records_path=earlier))
+        CATALOG.get(item.source, item.entity)  # an undeclared table fails before anything is written
+        earlier = current_landing(layout.lake, item)
+        report.files.append(FileReport(item.source, item.entity, item.source_file, skipped=True, records_path=earlier))
         if earlier is None:
             todo.append((len(report.files) - 1, item))
         else:  # tidy up after an interrupted replacement, if any
-            for old in superseded(settings.lake_dir, settings.quarantine_dir, item, keep=earlier):
-                old.unlink()
+            for store, old in superseded(layout.lake, layout.quarantine, item, keep=earlier):
+                store.remove(old)
 
     staged: list[_Staged] = []
     try:
         for index, entry in _stage_all(todo, settings, ingest_date, on_records, staged):
             report.files[index] = entry.report
-        if gate is not None:
+        if gate is not None and staged:
             try:
                 gate([s.report for s in staged])
             except QualityGateError:
                 for entry in staged:
-                    entry.publish_quarantine(settings.lake_dir, settings.quarantine_dir)
+                    entry.publish_quarantine(layout)
                 raise
         for entry in staged:
-            entry.publish(settings.lake_dir, settings.quarantine_dir)
+            entry.publish(layout)
     except BaseException:
         for entry in staged:
-            entry.discard()
+            entry.discard(layout)
         raise
     return report
 
@@ -144,7 +152,7 @@ def land(
 def _stage_all(todo, settings: Settings, ingest_date: date, on_records: Progress | None, staged: list[_Staged]):
     """Yield (report index, staged file); every staged file is also appended to
     ``staged`` as soon as it exists, so the caller can discard it on failure."""
-    total_bytes = sum(item.path.stat().st_size for _, item in todo)
+    total_bytes = sum(item.size for _, item in todo)
     workers = min(settings.workers, len(todo))
     if workers <= 1 or total_bytes < settings.parallel_min_bytes:
         for index, item in todo:
@@ -158,7 +166,7 @@ def _stage_all(todo, settings: Settings, ingest_date: date, on_records: Progress
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {
             pool.submit(_stage_file, item, settings, ingest_date, None): index
-            for index, item in sorted(todo, key=lambda t: -t[1].path.stat().st_size)
+            for index, item in sorted(todo, key=lambda t: -t[1].size)
         }
         pending = set(futures)
         while pending:
@@ -193,38 +201,48 @@ def _read(item: InputFile, report: FileReport):
             return
         except (OSError, EOFError, zlib.error) as exc:
             raise SnapshotError(
-                f"{item.location}: cannot read past record {report.records} ({exc}); re-download it"
+                f"{item.source_file}: cannot read past record {report.records} ({exc}); re-download it"
             ) from exc
 
 
 def _stage_file(item: InputFile, settings: Settings, ingest_date: date, on_records: Progress | None) -> _Staged:
-    spec = ENTITIES[item.entity]
-    report = FileReport(item.source, item.entity, item.location, expected_records=item.expected_records)
+    table = CATALOG.get(item.source, item.entity)
+    layout = DataLayout.of(settings)
+    report = FileReport(item.source, item.entity, item.source_file, expected_records=item.expected_records)
     records = StagedParquet(
-        records_path(settings.lake_dir, item, ingest_date),
-        arrow_schema(spec.row_model),
+        layout.lake,
+        part_path(layout.lake, item, ingest_date),
+        arrow_schema(table.row_model),
         settings.batch_rows,
         metadata={VERSION_KEY: item.version.encode()},
     )
     quarantine: StagedParquet | None = None
-    q_path = quarantine_path(settings.quarantine_dir, item, ingest_date)
-    parse, source = spec.parse, item.source
+    q_path = part_path(layout.quarantine, item, ingest_date)
+    parse, source, source_file = table.parser, item.source, item.source_file
     try:
         pending = 0
         for line_number, raw in _read(item, report):
             report.records += 1
-            location = f"{report.location}:{line_number}"  # resolved once, not per record
             try:
-                row = parse(raw, source, location)
+                row = parse(raw)
             except RecordError as exc:
                 if quarantine is None:
-                    quarantine = StagedParquet(q_path, arrow_schema(QuarantineRow), settings.batch_rows)
-                text = raw.decode("utf-8", errors="backslashreplace")
+                    quarantine = StagedParquet(layout.quarantine, q_path, arrow_schema(QuarantineRow), settings.batch_rows)
                 quarantine.append(
-                    {"source": source, "entity": item.entity, "location": location, "raw": text, "error": str(exc)}
+                    {
+                        "source": source,
+                        "entity": item.entity,
+                        "source_file": source_file,
+                        "line_number": line_number,
+                        "raw": raw.decode("utf-8", errors="backslashreplace"),
+                        "error": str(exc),
+                    }
                 )
                 report.quarantined += 1
             else:
+                row["record_source"] = source
+                row["source_file"] = source_file
+                row["line_number"] = line_number
                 records.append(row)
                 report.valid += 1
             pending += 1
@@ -243,9 +261,9 @@ def _stage_file(item: InputFile, settings: Settings, ingest_date: date, on_recor
         raise
     # The counting rule is an invariant, not a hope: fail loudly if it ever breaks.
     if report.valid + report.quarantined != report.records:
-        raise AssertionError(f"counting rule broken for {item.location}: {report}")
+        raise AssertionError(f"counting rule broken for {item.source_file}: {report}")
     if report.count_mismatch:
-        log.warning("%s: manifest says %s records, read %s", item.location, report.expected_records, report.records)
+        log.warning("%s: manifest says %s records, read %s", item.source_file, report.expected_records, report.records)
     report.records_path = records.final_path
     report.staged_path = records.tmp_path
     report.quarantine_path = q_path if quarantine is not None else None

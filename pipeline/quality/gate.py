@@ -4,8 +4,6 @@ built warehouse before it replaces the published one."""
 from __future__ import annotations
 
 import dataclasses
-import json
-import typing
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,53 +11,25 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
+from pipeline.catalog import CATALOG
 from pipeline.config import Settings
 from pipeline.errors import QualityGateError
 from pipeline.landing.land import FileReport
 from pipeline.quality.suites import SuiteResult, contract_expectations, validate_frame
-from pipeline.schemas.platform import EventType
-from pipeline.storage.atomic import write_text_atomically
-from pipeline.warehouse.models import Contract, models
-
-# What every landed batch of an entity must satisfy, beyond per-record validation.
-LANDED_CONTRACTS: dict[str, Contract] = {
-    "works": Contract(
-        table="works",
-        grain="one row per work record",
-        not_null=["work_id", "cited_by_count", "location"],
-        patterns={"work_id": r"^W\d+$"},
-        ranges={"cited_by_count": {"min": 0}, "publication_year": {"min": 1000, "max": 2100}},
-        unique=[["location"]],
-    ),
-    "authors": Contract(
-        table="authors",
-        grain="one row per author record",
-        not_null=["author_id", "location"],
-        patterns={"author_id": r"^A\d+$"},
-        unique=[["location"]],
-    ),
-    "merged_authors": Contract(
-        table="merged_authors",
-        grain="one row per merge",
-        not_null=["merged_id", "merge_into_id"],
-        patterns={"merged_id": r"^A\d+$", "merge_into_id": r"^A\d+$"},
-    ),
-    "events": Contract(
-        table="events",
-        grain="one row per event delivery",
-        not_null=["event_id", "type", "author_id", "occurred_at"],
-        accepted_values={"type": list(typing.get_args(EventType))},
-    ),
-}
+from pipeline.schemas.contracts import TableContract
+from pipeline.storage.layout import DataLayout
+from pipeline.storage.reports import write_report
+from pipeline.warehouse.models import models
 
 
 def landing_gate(settings: Settings):
     """A gate for :func:`pipeline.landing.land.land`: quarantine ratio, then GX suites."""
+    layout = DataLayout.of(settings)
 
     def gate(files: list[FileReport]) -> None:
         results: list[SuiteResult] = []
         for report in files:
-            name = f"{report.entity}: {report.location}"
+            name = f"{report.entity}: {report.source_file}"
             if report.records and report.quarantined / report.records > settings.max_quarantine_ratio:
                 results.append(
                     SuiteResult(
@@ -73,10 +43,12 @@ def landing_gate(settings: Settings):
                 )
             if report.staged_path is None or report.valid == 0:
                 continue
-            contract = LANDED_CONTRACTS[report.entity]
+            contract = CATALOG.get(report.source, report.entity).contract()
             # Nested lists (authorships, topics) were checked by pydantic per record; read
             # only the columns this suite looks at.
-            frame = pq.read_table(report.staged_path, columns=contract_columns(contract)).to_pandas()
+            frame = pq.read_table(
+                report.staged_path, columns=contract.checked_columns(), filesystem=layout.lake.arrow_fs
+            ).to_pandas()
             result = validate_frame(name, frame, contract_expectations(contract))
             results.append(result)
         write_quality_report(settings, "landing", results)
@@ -84,7 +56,7 @@ def landing_gate(settings: Settings):
         if failed:
             raise QualityGateError(
                 f"landing gate failed, nothing added to the lake: {_summary(failed)}; "
-                f"rejected records are kept in {settings.quarantine_dir} (`pipeline quarantine` lists them)"
+                f"rejected records are kept in {layout.quarantine_uri} (`pipeline quarantine` lists them)"
             )
 
     return gate
@@ -95,14 +67,14 @@ def _summary(failed: list[SuiteResult]) -> str:
 
 
 def write_quality_report(settings: Settings, kind: str, results: list[SuiteResult]) -> Path:
-    """``DIR/reports/quality-<kind>-latest.json``: every suite, passed or not, for operators."""
+    """``DIR/reports/quality-<kind>-latest.json`` (plus a timestamped copy): every
+    suite, passed or not, for operators."""
     document = {
         "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "success": all(r.success for r in results),
         "suites": [asdict(r) for r in results],
     }
-    path = settings.data_dir / "reports" / f"quality-{kind}-latest.json"
-    return write_text_atomically(path, json.dumps(document, indent=2))
+    return write_report(DataLayout.of(settings), f"quality-{kind}", document)
 
 
 def check_tables(db_path: Path, chunk_rows: int = 1_000_000) -> list[SuiteResult]:
@@ -116,12 +88,12 @@ def check_tables(db_path: Path, chunk_rows: int = 1_000_000) -> list[SuiteResult
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         for model in models():
-            contract = model.contract
-            if contract is None:
+            if model.layer != "marts":
                 continue
+            contract = model.contract
             # Only the columns the contract names: GX runs on pandas, and wide text
             # columns (abstracts) would dominate the conversion for nothing.
-            query = f"select {', '.join(repr_columns(contract_columns(contract)))} from {contract.table}"
+            query = f"select {', '.join(repr_columns(contract.checked_columns()))} from {contract.table}"
             rows = con.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
             if rows <= chunk_rows:
                 result = validate_frame(contract.table, con.execute(query).df(), contract_expectations(contract))
@@ -144,7 +116,7 @@ def repr_columns(columns: list[str]) -> list[str]:
     return [f'"{c}"' for c in columns]
 
 
-def _duplicate_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]:
+def _duplicate_failures(con: duckdb.DuckDBPyConnection, contract: TableContract) -> list[str]:
     failures = []
     for key in contract.unique:
         columns = ", ".join(repr_columns(key))
@@ -156,14 +128,7 @@ def _duplicate_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> l
     return failures
 
 
-def contract_columns(contract: Contract) -> list[str]:
-    """Every column a contract's expectations look at, in first-mention order."""
-    named = [c for key in contract.unique for c in key] + contract.not_null + list(contract.patterns)
-    named += list(contract.accepted_values) + list(contract.ranges) + contract.ordered_pairs
-    return list(dict.fromkeys(named))
-
-
-def _relation_failures(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]:
+def _relation_failures(con: duckdb.DuckDBPyConnection, contract: TableContract) -> list[str]:
     failures = []
     for column, target in contract.relations.items():
         table, target_column = target.split(".")

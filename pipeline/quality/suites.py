@@ -13,7 +13,7 @@ from functools import cache
 
 import pandas as pd
 
-from pipeline.warehouse.models import Contract
+from pipeline.schemas.contracts import TableContract
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class SuiteResult:
     failures: list[str]
 
 
-def contract_expectations(contract: Contract) -> list:
+def contract_expectations(contract: TableContract) -> list:
     """GX expectations for a table contract."""
     gxe = _gx().expectations
     out: list = []

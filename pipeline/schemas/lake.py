@@ -1,16 +1,31 @@
 """Landed-table contracts: one pydantic model per table in the Parquet lake.
 
 These models are never instantiated on the hot path; they *describe* the rows
-the landing step writes, and :mod:`schemas.types` derives the Arrow/Parquet and
-DuckDB types from them. A test checks that every ``to_row`` output validates
-against its model, so the two cannot drift apart.
+the landing step writes. :mod:`pipeline.schemas.types` derives the Arrow/Parquet
+and DuckDB types from them, and :func:`pipeline.schemas.contracts.contract_from_row_model`
+derives the landing gate's checks from their constraints (patterns, ranges,
+literals), so each rule is written once, here. A test checks that every
+``to_row`` output validates against its model, so the two cannot drift apart.
+
+Every landed row carries its provenance: ``record_source`` (the source that
+produced it), ``source_file`` and ``line_number`` (where an operator finds it).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.schemas.platform import EventType
+
+WorkIdText = Annotated[str, Field(pattern=r"^W\d+$", description="OpenAlex work id, short form (W…)")]
+AuthorIdText = Annotated[str, Field(pattern=r"^A\d+$", description="OpenAlex author id, short form (A…)")]
+RecordSource = Annotated[str, Field(description="the source that produced the record, e.g. openalex-snapshot")]
+SourceFile = Annotated[str, Field(description="the input file the record was read from")]
+LineNumber = Annotated[int, Field(ge=1, description="the record's line (or index) in source_file, from 1")]
+NonNegative = Annotated[int, Field(ge=0)]
 
 
 class _Row(BaseModel):
@@ -37,17 +52,17 @@ class LandedWorkTopic(_Row):
 
 
 class WorkRow(_Row):
-    """``lake/source=*/entity=works``: one row per work *record* (versions kept)."""
+    """One row per work *record* (every version landed is kept)."""
 
-    work_id: str
-    doi: str | None
+    work_id: WorkIdText
+    doi: str | None = Field(description="DOI, bare and lower-case")
     title: str | None
-    publication_year: int | None
+    publication_year: int | None = Field(ge=1000, le=2100)
     publication_date: date | None
     type: str | None
-    cited_by_count: int
-    source_id: str | None
-    source_display_name: str | None
+    cited_by_count: NonNegative
+    source_id: str | None = Field(description="venue id (primary location's source)")
+    source_display_name: str | None = Field(description="venue name (primary location's source)")
     abstract: str | None
     is_retracted: bool | None
     primary_topic_id: str | None
@@ -55,14 +70,15 @@ class WorkRow(_Row):
     topics: list[LandedWorkTopic]
     updated_date: datetime | None
     created_date: datetime | None
-    record_source: str
-    location: str
+    record_source: RecordSource
+    source_file: SourceFile
+    line_number: LineNumber
 
 
 class AuthorRow(_Row):
-    """``lake/source=*/entity=authors``: one row per author record."""
+    """One row per author record."""
 
-    author_id: str
+    author_id: AuthorIdText
     orcid: str | None
     display_name: str | None
     openalex_works_count: int | None
@@ -72,30 +88,33 @@ class AuthorRow(_Row):
     last_known_institutions: list[str]
     updated_date: datetime | None
     created_date: datetime | None
-    record_source: str
-    location: str
+    record_source: RecordSource
+    source_file: SourceFile
+    line_number: LineNumber
 
 
 class MergedAuthorRow(_Row):
-    """``lake/source=*/entity=merged_authors``: OpenAlex ``merged_ids/authors``."""
+    """One row per OpenAlex author-id merge (``merged_ids/authors``, API redirects)."""
 
-    merged_id: str
-    merge_into_id: str
+    merged_id: AuthorIdText
+    merge_into_id: AuthorIdText
     merge_date: date | None
-    record_source: str
-    location: str
+    record_source: RecordSource
+    source_file: SourceFile
+    line_number: LineNumber
 
 
 class PlatformEventRow(_Row):
-    """``lake/source=platform/entity=events``: claims, follows, verification."""
+    """One row per platform event delivery: claims, follows, verification."""
 
     event_id: str
-    type: str
-    author_id: str
+    type: EventType
+    author_id: AuthorIdText
     actor_id: str | None
     occurred_at: datetime
-    record_source: str
-    location: str
+    record_source: RecordSource
+    source_file: SourceFile
+    line_number: LineNumber
 
 
 class QuarantineRow(_Row):
@@ -103,7 +122,8 @@ class QuarantineRow(_Row):
 
     source: str
     entity: str
-    location: str
+    source_file: SourceFile
+    line_number: LineNumber
     raw: str
     error: str
 

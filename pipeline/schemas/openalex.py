@@ -3,7 +3,7 @@
 The models declare only what the warehouse uses; every other field of the
 OpenAlex record is ignored (``extra="ignore"``), so new upstream fields never
 break a run. Each model knows how to flatten itself into the landed row
-(:mod:`schemas.lake`), which is the contract of the Parquet lake.
+(:mod:`pipeline.schemas.lake`), which is the contract of the Parquet lake.
 """
 
 from __future__ import annotations
@@ -121,8 +121,8 @@ class Work(_OpenAlex):
 
     _lists = field_validator("authorships", "topics", mode="before")(_null_is_empty)
 
-    def to_row(self, *, record_source: str, location: str) -> dict[str, Any]:
-        """Flatten to a :class:`schemas.lake.WorkRow` dict (the landed contract)."""
+    def to_row(self) -> dict[str, Any]:
+        """Flatten to a :class:`~pipeline.schemas.lake.WorkRow` dict, less the provenance landing adds."""
         source = self.primary_location.source if self.primary_location else None
         return {
             "work_id": self.id,
@@ -152,8 +152,6 @@ class Work(_OpenAlex):
             "topics": [_topic_row(t) for t in self.topics],
             "updated_date": self.updated_date,
             "created_date": self.created_date,
-            "record_source": record_source,
-            "location": location,
         }
 
 
@@ -187,8 +185,8 @@ class Author(_OpenAlex):
         _null_is_empty
     )
 
-    def to_row(self, *, record_source: str, location: str) -> dict[str, Any]:
-        """Flatten to a :class:`schemas.lake.AuthorRow` dict."""
+    def to_row(self) -> dict[str, Any]:
+        """Flatten to a :class:`~pipeline.schemas.lake.AuthorRow` dict, less the provenance landing adds."""
         stats = self.summary_stats
         return {
             "author_id": self.id,
@@ -201,8 +199,6 @@ class Author(_OpenAlex):
             "last_known_institutions": [i.display_name for i in self.last_known_institutions if i.display_name],
             "updated_date": self.updated_date,
             "created_date": self.created_date,
-            "record_source": record_source,
-            "location": location,
         }
 
 

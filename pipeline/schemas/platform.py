@@ -31,15 +31,13 @@ class PlatformEvent(BaseModel):
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value
 
-    def to_row(self, *, record_source: str, location: str) -> dict[str, Any]:
+    def to_row(self) -> dict[str, Any]:
         return {
             "event_id": self.event_id,
             "type": self.type,
             "author_id": self.author_id,
             "actor_id": self.actor_id,
             "occurred_at": self.occurred_at,
-            "record_source": record_source,
-            "location": location,
         }
 
 
@@ -50,11 +48,9 @@ class MergedAuthorId(BaseModel):
     id: AuthorId
     merge_into_id: AuthorId
 
-    def to_row(self, *, record_source: str, location: str) -> dict[str, Any]:
+    def to_row(self) -> dict[str, Any]:
         return {
             "merged_id": self.id,
             "merge_into_id": self.merge_into_id,
             "merge_date": self.merge_date,
-            "record_source": record_source,
-            "location": location,
         }

@@ -12,33 +12,44 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class InputFile:
-    """One input file of one entity, read as a stream of ``(line_number, bytes)``."""
+    """One input file of one entity, read as a stream of ``(line_number, bytes)``.
+
+    ``identity`` says which input this is, independent of where it is mounted:
+    a snapshot part is its path inside the snapshot (the same snapshot under
+    another absolute path is the same input, and a corrected part replaces its
+    earlier landing); a standalone file is its content hash (two different files
+    that happen to share a name never replace each other).
+    """
 
     source: str
     entity: str
     path: Path
+    identity: str
     expected_records: int | None = None  # from the snapshot manifest, when there is one
     has_header: bool = False  # CSV: line 1 is a header, not a record
 
     @cached_property
-    def location(self) -> str:
-        """The file's absolute path: what quarantine rows show as ``location:line``,
-        so an operator can open the exact file and line."""
+    def source_file(self) -> str:
+        """The file's absolute path, as quarantine rows show it, so an operator can
+        open the exact file and line."""
         return self.path.resolve().as_posix()
 
     @property
     def key(self) -> str:
-        """Identity of this input's place (source, entity, file): a new version of
-        the same file replaces the earlier landing of it."""
-        digest = hashlib.sha1(f"{self.source}|{self.entity}|{self.location}".encode())
+        """Identity of this input (source, entity, identity): names its landed files."""
+        digest = hashlib.sha1(f"{self.source}|{self.entity}|{self.identity}".encode())
         return digest.hexdigest()[:16]
 
     @property
     def version(self) -> str:
-        """Which version of the file this is (size and modification time): landing
+        """Which version of the input this is (size and modification time): landing
         the same version twice is a no-op; any edit makes a new version."""
         stat = self.path.stat()
         return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
 
     def records(self) -> Iterator[tuple[int, bytes]]:
         """Yield ``(line_number, raw bytes)`` for every record line, streaming.
@@ -54,3 +65,17 @@ class InputFile:
                 # Iteration never yields the file's final newline as an extra line,
                 # so a blank line here is a real (bad) record and goes to quarantine.
                 yield number, line.rstrip(b"\r\n")
+
+
+def relative_identity(path: Path, root: Path) -> str:
+    """A file's identity inside a dataset rooted at ``root`` (mount-independent)."""
+    return path.resolve().relative_to(root.resolve()).as_posix()
+
+
+def content_identity(path: Path) -> str:
+    """A standalone file's identity: the hash of its bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"

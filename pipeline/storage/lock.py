@@ -19,9 +19,9 @@ class LockTimeoutError(PipelineError):
 
 
 @contextmanager
-def data_dir_lock(data_dir: Path, timeout_seconds: float) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / ".pipeline.lock"
+def data_dir_lock(path: Path, timeout_seconds: float) -> Iterator[None]:
+    """Hold the exclusive lock file ``path`` (``DataLayout.lock_path``) while the block runs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
         deadline = time.monotonic() + timeout_seconds
         while True:

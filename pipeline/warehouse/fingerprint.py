@@ -11,10 +11,12 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.config import Settings
+from pipeline.storage.layout import DataLayout
 from pipeline.warehouse.models import sql_dir
 from pipeline.warehouse.variables import model_variables
 
-_CODE_DIRS = (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "schemas")
+_PACKAGE = Path(__file__).resolve().parents[1]
+_CODE_DIRS = (_PACKAGE / "warehouse", _PACKAGE / "schemas", _PACKAGE / "storage")
 
 
 def build_fingerprint(settings: Settings, as_of: date) -> str:
@@ -24,11 +26,12 @@ def build_fingerprint(settings: Settings, as_of: date) -> str:
         for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".sql", ".yml", ".py")):
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
-    todays_history = f"as_of={as_of.isoformat()}"  # rewritten by the build itself
-    for root in (settings.lake_dir, settings.quarantine_dir, settings.history_dir):
-        for path in sorted(root.rglob("*.parquet")) if root.exists() else []:
-            if path.parent.name == todays_history or path.name.startswith("."):
+    layout = DataLayout.of(settings)
+    todays_history = f"/as_of={as_of.isoformat()}/"  # rewritten by the build itself
+    for store in layout.stores():
+        for path in store.glob("**/*.parquet"):
+            if todays_history in path:
                 continue
-            stat = path.stat()
-            digest.update(f"{path.relative_to(settings.data_dir).as_posix()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+            size, mtime = store.stat(path)
+            digest.update(f"{store.uri}|{store.relative(path)}|{size}|{mtime}".encode())
     return digest.hexdigest()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from data_paths import lake_dir, quarantine_dir
 from snapshot_builder import work, write_snapshot
 
 from pipeline.errors import QualityGateError
@@ -36,16 +38,15 @@ def test_valid_rows_land_and_bad_lines_are_quarantined_with_location(tmp_path, s
     (file,) = report.files
     assert (file.records, file.valid, file.quarantined) == (6, 2, 4)
     assert file.valid + file.quarantined == file.records
-    assert file.records_path.parent.as_posix().endswith(
-        "lake/source=openalex-snapshot/entity=works/ingest_date=2026-01-02"
-    )
+    assert file.records_path.rpartition("/")[0].endswith("lake/source=openalex-snapshot/entity=works/ingest_date=2026-01-02")
     landed = pq.read_table(file.records_path)
     assert landed.column("work_id").to_pylist() == ["W1", "W2"]
     part = (root / "data/works/updated_date=2024-01-01/part_000.gz").resolve().as_posix()
-    assert landed.column("location").to_pylist() == [f"{part}:1", f"{part}:6"]  # the file an operator can open
+    assert landed.column("source_file").to_pylist() == [part, part]  # the file an operator can open
+    assert landed.column("line_number").to_pylist() == [1, 6]
 
     rejected = pq.read_table(file.quarantine_path).to_pylist()
-    assert [r["location"].rsplit(":", 1)[1] for r in rejected] == ["2", "3", "4", "5"]
+    assert [(r["source_file"], r["line_number"]) for r in rejected] == [(part, n) for n in (2, 3, 4, 5)]
     assert rejected[0]["raw"] == "{not json" and rejected[0]["error"].startswith("invalid JSON")
     assert rejected[1]["error"] == "id: Field required"
     assert rejected[2]["error"].startswith("cited_by_count: Input should be a valid integer")
@@ -72,15 +73,15 @@ def test_a_failing_gate_adds_nothing_to_the_lake_but_keeps_the_rejects(tmp_path,
 
     with pytest.raises(QualityGateError):
         land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY, gate=refuse)
-    assert not any(p.is_file() for p in settings.lake_dir.rglob("*"))
-    kept = [pq.read_table(p).num_rows for p in settings.quarantine_dir.rglob("*.parquet")]
+    assert not any(p.is_file() for p in lake_dir(settings).rglob("*"))
+    kept = [pq.read_table(p).num_rows for p in quarantine_dir(settings).rglob("*.parquet")]
     assert kept == [len(BAD_LINES)]
     assert not list(settings.data_dir.rglob(".*.tmp-*"))
 
     # once the gate passes, the same input lands in full and its rejects are not doubled
     report = land(OpenAlexSnapshot(root).files(), settings, ingest_date=date(2026, 1, 3))
     assert (report.files[0].valid, report.files[0].quarantined) == (2, 4)
-    assert [pq.read_table(p).num_rows for p in settings.quarantine_dir.rglob("*.parquet")] == [len(BAD_LINES)]
+    assert [pq.read_table(p).num_rows for p in quarantine_dir(settings).rglob("*.parquet")] == [len(BAD_LINES)]
 
 
 def test_quarantine_ratio_over_the_limit_fails_the_landing_gate(tmp_path, settings):
@@ -88,8 +89,8 @@ def test_quarantine_ratio_over_the_limit_fails_the_landing_gate(tmp_path, settin
     strict = settings.model_copy(update={"max_quarantine_ratio": 0.5})
     with pytest.raises(QualityGateError, match="3 of 4 records quarantined.*rejected records are kept in"):
         land(OpenAlexSnapshot(root).files(), strict, ingest_date=DAY, gate=landing_gate(strict))
-    assert not any(p.is_file() for p in strict.lake_dir.rglob("*"))
-    assert [pq.read_table(p).num_rows for p in strict.quarantine_dir.rglob("*.parquet")] == [3]
+    assert not any(p.is_file() for p in lake_dir(strict).rglob("*"))
+    assert [pq.read_table(p).num_rows for p in quarantine_dir(strict).rglob("*.parquet")] == [3]
     quality = json.loads((strict.data_dir / "reports" / "quality-landing-latest.json").read_text())
     assert quality["success"] is False
     part = (root / "data/works/updated_date=2024-01-01/part_000.gz").resolve().as_posix()
@@ -99,7 +100,7 @@ def test_quarantine_ratio_over_the_limit_fails_the_landing_gate(tmp_path, settin
 def test_landing_gate_passes_clean_batches(tmp_path, settings):
     root = write_snapshot(tmp_path / "snap", works={"2024-01-01": [work("W1", ["A1"]), work("W2", ["A1"])]})
     report = land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY, gate=landing_gate(settings))
-    assert report.files[0].records_path.exists()
+    assert Path(report.files[0].records_path).exists()
 
 
 def test_records_are_streamed_in_row_groups(tmp_path, settings):
@@ -115,8 +116,9 @@ def test_records_are_streamed_in_row_groups(tmp_path, settings):
 def _lake_rows(settings):
     import pyarrow.dataset as ds
 
-    table = ds.dataset(settings.lake_dir, format="parquet", partitioning="hive").to_table()
-    return sorted(table.select(["work_id", "location"]).to_pylist(), key=lambda r: r["location"])
+    table = ds.dataset(lake_dir(settings), format="parquet", partitioning="hive").to_table()
+    rows = table.select(["work_id", "source_file", "line_number"]).to_pylist()
+    return sorted(rows, key=lambda r: (r["source_file"], r["line_number"]))
 
 
 def test_parallel_landing_gives_the_same_lake_as_sequential(tmp_path, settings):
@@ -129,7 +131,7 @@ def test_parallel_landing_gives_the_same_lake_as_sequential(tmp_path, settings):
     one = land(OpenAlexSnapshot(root).files(), sequential, ingest_date=DAY)
     two = land(OpenAlexSnapshot(root).files(), parallel, ingest_date=DAY, on_records=progress.append)
 
-    assert [(f.location, f.valid, f.quarantined) for f in one.files] == [(f.location, f.valid, f.quarantined) for f in two.files]
+    assert [(f.source_file, f.valid, f.quarantined) for f in one.files] == [(f.source_file, f.valid, f.quarantined) for f in two.files]
     assert _lake_rows(sequential) == _lake_rows(parallel)
     assert sum(progress) == two.total("records") == 124
 
@@ -160,6 +162,6 @@ def test_a_corrected_file_replaces_its_earlier_landing(tmp_path, settings, next_
 
     assert not second.files[0].skipped and (second.files[0].valid, second.files[0].quarantined) == (2, 0)
     assert sorted(r["work_id"] for r in _lake_rows(settings)) == ["W1", "W2"]  # no stale copy of W1
-    assert not any(p.is_file() for p in settings.quarantine_dir.rglob("*.parquet"))
+    assert not any(p.is_file() for p in quarantine_dir(settings).rglob("*.parquet"))
     third = land(OpenAlexSnapshot(root).files(), settings, ingest_date=date(2026, 2, 1))
     assert third.files[0].skipped and third.files[0].records_path == second.files[0].records_path

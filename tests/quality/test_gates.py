@@ -9,11 +9,12 @@ import json
 from datetime import date
 
 import pytest
+from data_paths import history_dir, publish_dir, warehouse_path
 
 import pipeline.warehouse.models as warehouse_models
 from pipeline.errors import QualityGateError
 from pipeline.quality.gate import check_tables
-from pipeline.run import build, land_sources
+from pipeline.run import build, collect_inputs, land_sources
 
 
 def _digest(path) -> str:
@@ -22,7 +23,7 @@ def _digest(path) -> str:
 
 @pytest.fixture
 def built(settings):
-    land_sources(["sample"], settings)
+    land_sources(collect_inputs(["sample"]), settings)
     build(settings, as_of=date(2026, 1, 1))
     return settings
 
@@ -30,15 +31,15 @@ def built(settings):
 def test_every_contract_becomes_a_passing_suite(built):
     quality = json.loads((built.data_dir / "reports" / "quality-warehouse-latest.json").read_text())
     assert quality["success"] is True and len(quality["suites"]) == 8
-    results = check_tables(built.warehouse_path)
+    results = check_tables(warehouse_path(built))
     contracts = [m for m in warehouse_models.models() if m.contract is not None]
     assert sorted(r.name for r in results) == sorted(m.name for m in contracts)
     assert all(r.success for r in results), [r.failures for r in results if not r.success]
 
 
 def test_failed_gate_keeps_the_previous_warehouse(built, monkeypatch):
-    before = _digest(built.warehouse_path)
-    published = {p.name: _digest(p) for p in built.publish_dir.glob("*.parquet")}
+    before = _digest(warehouse_path(built))
+    published = {p.name: _digest(p) for p in publish_dir(built).glob("*.parquet")}
     original = warehouse_models.load_contract
 
     def stricter(key):
@@ -51,9 +52,9 @@ def test_failed_gate_keeps_the_previous_warehouse(built, monkeypatch):
     with pytest.raises(QualityGateError, match="works: expect_column_values_to_be_between"):
         build(built, as_of=date(2026, 1, 2))
 
-    assert _digest(built.warehouse_path) == before
-    assert {p.name: _digest(p) for p in built.publish_dir.glob("*.parquet")} == published
-    assert not (built.history_dir / "trust_snapshots" / "as_of=2026-01-02").exists()
+    assert _digest(warehouse_path(built)) == before
+    assert {p.name: _digest(p) for p in publish_dir(built).glob("*.parquet")} == published
+    assert not (history_dir(built) / "trust_snapshots" / "as_of=2026-01-02").exists()
     assert not list(built.data_dir.glob(".warehouse.duckdb.building-*"))
 
     quality = json.loads((built.data_dir / "reports" / "quality-warehouse-latest.json").read_text())
@@ -66,10 +67,10 @@ def test_failed_gate_keeps_the_previous_warehouse(built, monkeypatch):
 def test_orphan_relations_fail_the_gate(built):
     import duckdb
 
-    con = duckdb.connect(str(built.warehouse_path))
+    con = duckdb.connect(str(warehouse_path(built)))
     con.execute("insert into authorships (work_id, author_id, position_index, listed_count) values ('W1', 'A1', 0, 1)")
     con.close()
-    failed = {r.name: r.failures for r in check_tables(built.warehouse_path) if not r.success}
+    failed = {r.name: r.failures for r in check_tables(warehouse_path(built)) if not r.success}
     assert list(failed) == ["authorships"]
     assert any("authorships.work_id values missing from works.work_id" in f for f in failed["authorships"])
 
@@ -77,14 +78,14 @@ def test_orphan_relations_fail_the_gate(built):
 def test_large_tables_are_streamed_through_gx_in_chunks(built):
     import duckdb
 
-    small_chunks = check_tables(built.warehouse_path, chunk_rows=7)
+    small_chunks = check_tables(warehouse_path(built), chunk_rows=7)
     assert all(r.success for r in small_chunks), [r.failures for r in small_chunks if not r.success]
 
-    con = duckdb.connect(str(built.warehouse_path))
+    con = duckdb.connect(str(warehouse_path(built)))
     con.execute("insert into works select * from works limit 1")  # a duplicate key
     con.execute("update profiles set trust_score = 101 where author_id = (select max(author_id) from profiles)")
     con.close()
-    failed = {r.name: r.failures for r in check_tables(built.warehouse_path, chunk_rows=7) if not r.success}
+    failed = {r.name: r.failures for r in check_tables(warehouse_path(built), chunk_rows=7) if not r.success}
     assert set(failed) == {"works", "profiles"}
     assert any("values of (work_id) are not unique in works" in f for f in failed["works"])
     assert any("expect_column_values_to_be_between" in f and "trust_score" in f for f in failed["profiles"])
@@ -102,17 +103,17 @@ def test_landing_suite_catches_rows_that_break_the_lake_contract(settings, tmp_p
 
     row = {name: None for name in WorkRow.model_fields}
     row.update(work_id="https://openalex.org/W1", cited_by_count=0, authorships=[], topics=[],
-               record_source="s", location="f:1")  # fmt: skip
+               record_source="s", source_file="f", line_number=1)  # fmt: skip
     staged = tmp_path / "staged.parquet"
     pq.write_table(pa.Table.from_pylist([row], schema=arrow_schema(WorkRow)), staged)
-    report = FileReport("s", "works", "f", records=1, valid=1, staged_path=staged)
+    report = FileReport("openalex-snapshot", "works", "f", records=1, valid=1, staged_path=str(staged))
 
     with pytest.raises(QualityGateError, match=r"expect_column_values_to_match_regex\(column='work_id'"):
         landing_gate(settings)([report])
 
 
 def test_publish_switches_whole_exports_and_keeps_two(built):
-    link = built.publish_dir
+    link = publish_dir(built)
     assert link.is_symlink()
     first = link.resolve()
     for day in (2, 3):

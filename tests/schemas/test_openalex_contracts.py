@@ -9,11 +9,13 @@ import pyarrow as pa
 import pytest
 from pydantic import ValidationError
 
-from pipeline.landing.records import describe
+from pipeline.landing.parsers import describe
 from pipeline.schemas.lake import AuthorRow, WorkRow
 from pipeline.schemas.openalex import Author, AuthorsPage, Work, abstract_from_inverted_index
 from pipeline.schemas.types import arrow_schema
 
+
+PROVENANCE = {"record_source": "openalex-api", "source_file": "x.json", "line_number": 1}
 
 def test_recorded_work_validates_whole(recorded):
     text = (recorded / "openalex_work_W2741809807.json").read_text()
@@ -32,7 +34,7 @@ def test_recorded_work_validates_whole(recorded):
 
 def test_recorded_work_row_matches_the_lake_contract(recorded):
     work = Work.model_validate_json((recorded / "openalex_work_W2741809807.json").read_text())
-    row = work.to_row(record_source="openalex-api", location="x.json:1")
+    row = {**work.to_row(), **PROVENANCE}
 
     WorkRow.model_validate(row)  # the contract: no missing or extra columns
     table = pa.Table.from_pylist([row], schema=arrow_schema(WorkRow))
@@ -49,7 +51,7 @@ def test_recorded_author_validates_whole(recorded):
     assert author.display_name == "Jason Priem"
     assert author.works_count == 62
     assert author.summary_stats is not None and author.summary_stats.h_index is not None
-    row = author.to_row(record_source="openalex-api", location="x.json:1")
+    row = {**author.to_row(), **PROVENANCE}
     AuthorRow.model_validate(row)
     assert row["openalex_works_count"] == 62
 
@@ -60,7 +62,7 @@ def test_recorded_list_page_with_pathological_author_validates(recorded):
     (author,) = page.results
     assert author.works_count == 671_592
     assert author.id == "A5043579160"
-    AuthorRow.model_validate(author.to_row(record_source="openalex-api", location="page:1"))
+    AuthorRow.model_validate({**author.to_row(), **PROVENANCE})
 
 
 def test_recorded_deleted_author_validates(recorded):

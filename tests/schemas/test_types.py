@@ -21,7 +21,7 @@ def test_arrow_schema_follows_the_model():
 
 def test_all_null_batch_keeps_declared_types():
     row = {name: None for name in PlatformEventRow.model_fields}
-    row.update(event_id="e1", type="author.followed", author_id="A1", record_source="s", location="f:1")
+    row.update(event_id="e1", type="author.followed", author_id="A1", record_source="s", source_file="f", line_number=1)
     row["occurred_at"] = __import__("datetime").datetime(2024, 1, 1)
     table = pa.Table.from_pylist([row], schema=arrow_schema(PlatformEventRow))
     assert table.schema.field("actor_id").type == pa.string()

@@ -1,10 +1,20 @@
 -- Grain: one row per author with platform events: followers, claim, verification.
+-- A redelivered event (same event_id) counts once, at its first delivery.
 -- Followers count actors whose latest follow/unfollow event is a follow (ties on
 -- occurred_at broken by event id); events without an actor follow nobody.
 with
 
-events as (
+deliveries as (
     select * from stg_platform__events
+),
+
+events as (
+    select *
+    from deliveries
+    qualify row_number() over (
+        partition by event_id
+        order by ingest_date, source_file, line_number
+    ) = 1
 ),
 
 follow_state as (
@@ -36,7 +46,7 @@ flags as (
 final as (
     select
         flags.author_id,
-        coalesce(followers.followers_count, 0) as followers_count,
+        coalesce(followers.followers_count, 0)::bigint as followers_count,
         flags.is_claimed,
         flags.is_verified
     from flags

@@ -1,25 +1,27 @@
--- Grain: one row per author known to the warehouse (an author record, or a name
--- on an authorship). The inputs of the trust model and of the profiles mart.
+-- Grain: one row per author known to the warehouse (an author record, or an
+-- author id on an authorship). The inputs of the trust model and of profiles.
 with
 
 authors as (
-    select * from stg_openalex__authors
+    select * from int_authors__latest
 ),
 
 authorships as (
-    select * from authorships
+    select * from int_authorships
 ),
 
 works as (
-    select work_id, cited_by_count, publication_year from works
+    select work_id, cited_by_count, publication_year from int_works__latest
 ),
 
 topic_counts as (
-    select * from topic_counts
+    select * from int_topic_counts
 ),
 
 edges as (
-    select * from collaborator_edges_directed
+    select author_a as author_id, is_close from int_collaborator_edges
+    union all
+    select author_b as author_id, is_close from int_collaborator_edges
 ),
 
 event_state as (
@@ -29,13 +31,13 @@ event_state as (
 entry_identity as (
     -- name and ORCID as printed on the author's most recent work that gives them
     select
-        stg.author_id,
-        arg_max(stg.author_display_name, works.publication_year)
-            filter (where stg.author_display_name is not null) as display_name,
-        arg_max(stg.orcid, works.publication_year) filter (where stg.orcid is not null) as orcid
-    from stg_openalex__authorships as stg
-    join works on works.work_id = stg.work_id
-    group by stg.author_id
+        authorships.author_id,
+        arg_max(authorships.author_display_name, works.publication_year)
+            filter (where authorships.author_display_name is not null) as display_name,
+        arg_max(authorships.orcid, works.publication_year) filter (where authorships.orcid is not null) as orcid
+    from authorships
+    join works on works.work_id = authorships.work_id
+    group by authorships.author_id
 ),
 
 author_ids as (
@@ -47,8 +49,8 @@ author_ids as (
 work_stats as (
     select
         authorships.author_id,
-        count(distinct authorships.work_id) as works_count,
-        sum(works.cited_by_count) as cited_by_count,
+        count(*) as works_count,  -- int_authorships is unique per (work, author)
+        sum(works.cited_by_count)::bigint as cited_by_count,
         min(works.publication_year) as first_publication_year,
         max(works.publication_year) as last_publication_year
     from authorships
@@ -76,17 +78,17 @@ final as (
         author_ids.author_id,
         coalesce(authors.display_name, entry_identity.display_name) as display_name,
         coalesce(authors.orcid, entry_identity.orcid) as orcid,
-        coalesce(work_stats.works_count, 0) as works_count,
-        coalesce(work_stats.cited_by_count, 0) as cited_by_count,
+        coalesce(work_stats.works_count, 0)::bigint as works_count,
+        coalesce(work_stats.cited_by_count, 0)::bigint as cited_by_count,
         authors.openalex_works_count,
         authors.openalex_cited_by_count,
         authors.h_index,
         work_stats.first_publication_year,
         work_stats.last_publication_year,
-        coalesce(topic_stats.topics_count, 0) as topics_count,
-        coalesce(collaborator_stats.collaborators_count, 0) as collaborators_count,
-        coalesce(collaborator_stats.close_collaborators_count, 0) as close_collaborators_count,
-        coalesce(event_state.followers_count, 0) as followers_count,
+        coalesce(topic_stats.topics_count, 0)::bigint as topics_count,
+        coalesce(collaborator_stats.collaborators_count, 0)::bigint as collaborators_count,
+        coalesce(collaborator_stats.close_collaborators_count, 0)::bigint as close_collaborators_count,
+        coalesce(event_state.followers_count, 0)::bigint as followers_count,
         case when event_state.is_claimed then 'claimed' else 'unclaimed' end as claim_status,
         case
             when event_state.is_claimed and event_state.is_verified then 'L3'

@@ -1,47 +1,14 @@
 -- Grain: one row per unordered author pair (author_a < author_b) that shares at
--- least one work. Works with more than getvariable('max_authors_per_work')
--- distinct authors add no edges: consortium papers say little about who works
--- with whom, and would add O(n^2) pairs each. is_close marks close
--- collaborators: at least getvariable('close_min_shared_works') shared works.
+-- least one work; see int_collaborator_edges for the rules.
 with
 
-authorships as (
-    select work_id, author_id from authorships
-),
-
-works as (
-    select work_id, publication_year, authors_count from works
-),
-
-eligible as (
-    select authorships.work_id, authorships.author_id, works.publication_year
-    from authorships
-    join works on works.work_id = authorships.work_id
-    where works.authors_count <= getvariable('max_authors_per_work')
-),
-
-pairs as (
-    select
-        a.author_id as author_a,
-        b.author_id as author_b,
-        a.work_id,
-        a.publication_year
-    from eligible as a
-    join eligible as b
-        on b.work_id = a.work_id
-        and a.author_id < b.author_id
+edges as (
+    select * from int_collaborator_edges
 ),
 
 final as (
-    select
-        author_a,
-        author_b,
-        count(*) as shared_works,  -- authorships is unique per (work, author): one pair row per work
-        min(publication_year) as first_year,
-        max(publication_year) as last_year,
-        count(*) >= getvariable('close_min_shared_works') as is_close
-    from pairs
-    group by author_a, author_b
+    select author_a, author_b, shared_works, first_year, last_year, is_close
+    from edges
 )
 
 select * from final

@@ -1,6 +1,6 @@
 -- Grain: one row per author. works_count counts works in this warehouse;
--- OpenAlex's own figure is kept as openalex_works_count. Trust comes from the
--- build date's trust snapshot.
+-- OpenAlex's own figure is kept as openalex_works_count. Trust is the build
+-- date's score (the same rows trust_snapshots publishes for that date).
 with
 
 features as (
@@ -8,8 +8,7 @@ features as (
 ),
 
 trust as (
-    select * from trust_snapshots
-    where as_of = getvariable('as_of')
+    select * from int_trust_scores
 ),
 
 final as (

@@ -3,17 +3,11 @@
 with
 
 rejected as (
-    select * from raw_quarantine
+    select * from stg_pipeline__quarantine
 ),
 
 final as (
-    select
-        source,
-        entity,
-        location,
-        raw,
-        error,
-        ingest_date
+    select source, entity, source_file, line_number, location, raw, error, ingest_date
     from rejected
 )
 

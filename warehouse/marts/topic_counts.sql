@@ -2,26 +2,13 @@
 -- author whose topics list holds the topic.
 with
 
-authorships as (
-    select work_id, author_id from authorships
-),
-
-work_topics as (
-    select * from stg_openalex__work_topics
+topic_counts as (
+    select * from int_topic_counts
 ),
 
 final as (
-    select
-        authorships.author_id,
-        work_topics.topic_id,
-        min(work_topics.topic_display_name) as topic_display_name,
-        min(work_topics.subfield) as subfield,
-        min(work_topics.field) as field,
-        min(work_topics.domain) as domain,
-        count(*) as works_count  -- (work, author) and (work, topic) are unique: one row per work
-    from authorships
-    join work_topics on work_topics.work_id = authorships.work_id
-    group by authorships.author_id, work_topics.topic_id
+    select author_id, topic_id, topic_display_name, subfield, field, domain, works_count
+    from topic_counts
 )
 
 select * from final

@@ -4,16 +4,12 @@
 with
 
 works as (
-    select * from stg_openalex__works
-),
-
-authorships as (
-    select * from stg_openalex__authorships
+    select * from int_works__latest
 ),
 
 author_counts as (
-    select work_id, count(distinct author_id) as authors_count
-    from authorships
+    select work_id, count(*) as authors_count  -- int_authorships is unique per (work, author)
+    from int_authorships
     group by work_id
 ),
 
@@ -30,7 +26,7 @@ final as (
         works.source_display_name as source,
         works.source_id,
         works.primary_topic_id,
-        coalesce(author_counts.authors_count, 0) as authors_count,
+        coalesce(author_counts.authors_count, 0)::bigint as authors_count,
         works.is_retracted,
         works.updated_date,
         works.created_date,

@@ -1,19 +1,18 @@
--- Grain: one row per authorship *entry* of the newest version of each work, with
--- merged author ids resolved to the surviving id. An author listed twice on a
--- work still has two rows here; the authorships mart folds them.
+-- Grain: one row per authorship entry of every work record, with merged author
+-- ids resolved. Entries without an author id (a name OpenAlex could not match)
+-- are dropped. The record key (source_file, line_number) ties each entry to
+-- its work record, so only the newest version's entries are used downstream.
 with
 
 works as (
-    select work_id, authorships from stg_openalex__works
-),
-
-merged as (
-    select * from stg_openalex__merged_authors
+    select work_id, source_file, line_number, authorships from raw_works
 ),
 
 entries as (
     select
         works.work_id,
+        works.source_file,
+        works.line_number,
         entry.author_id as listed_author_id,
         entry.display_name as author_display_name,
         entry.orcid,
@@ -25,17 +24,18 @@ entries as (
 
 final as (
     select
-        entries.work_id,
-        coalesce(merged.surviving_id, entries.listed_author_id) as author_id,
-        entries.listed_author_id,
-        entries.author_display_name,
-        entries.orcid,
-        entries.author_position,
-        entries.position_index,
-        entries.is_corresponding
+        work_id,
+        source_file,
+        line_number,
+        resolve_author_id(listed_author_id) as author_id,
+        listed_author_id,
+        author_display_name,
+        orcid,
+        author_position,
+        position_index,
+        is_corresponding
     from entries
-    left join merged on merged.merged_id = entries.listed_author_id
-    where entries.listed_author_id is not null
+    where listed_author_id is not null
 )
 
 select * from final

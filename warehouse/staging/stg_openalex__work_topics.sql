@@ -1,13 +1,15 @@
--- Grain: one row per (work, topic) of the newest version of each work.
+-- Grain: one row per topic entry of every work record.
 with
 
 works as (
-    select work_id, topics from stg_openalex__works
+    select work_id, source_file, line_number, topics from raw_works
 ),
 
-entries as (
+final as (
     select
         works.work_id,
+        works.source_file,
+        works.line_number,
         topic.topic_id,
         topic.display_name as topic_display_name,
         topic.score,
@@ -15,19 +17,6 @@ entries as (
         topic.field,
         topic.domain
     from works, unnest(works.topics) as t(topic)
-),
-
-final as (
-    select
-        work_id,
-        topic_id,
-        min(topic_display_name) as topic_display_name,
-        max(score) as score,
-        min(subfield) as subfield,
-        min(field) as field,
-        min(domain) as domain
-    from entries
-    group by work_id, topic_id
 )
 
 select * from final

@@ -1,29 +1,32 @@
--- Grain: one row per work. A work landed several times (snapshot partitions,
--- re-runs, API refreshes) keeps only its newest record: latest updated_date,
--- then latest ingest, then the last file and line (numerically), so the
--- choice is stable.
+-- Grain: one row per work *record* landed (every version of a work). Renames
+-- and casts only; the newest version is chosen in int_works__latest.
 with
 
 works as (
     select * from raw_works
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by work_id
-            order by updated_date desc nulls last, ingest_date desc,
-                regexp_extract(location, '^(.*):\d+$', 1) desc,
-                try_cast(regexp_extract(location, ':(\d+)$', 1) as bigint) desc
-        ) as version_rank
-    from works
-),
-
 final as (
-    select * exclude (version_rank)
-    from ranked
-    where version_rank = 1
+    select
+        work_id,
+        doi,
+        title,
+        abstract,
+        publication_year::integer as publication_year,
+        publication_date,
+        type,
+        cited_by_count::bigint as cited_by_count,
+        source_id,
+        source_display_name,
+        primary_topic_id,
+        is_retracted,
+        updated_date,
+        created_date,
+        record_source,
+        source_file,
+        line_number,
+        ingest_date
+    from works
 )
 
 select * from final

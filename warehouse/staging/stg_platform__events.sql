@@ -1,36 +1,22 @@
--- Grain: one row per platform event id (a redelivered event counts once), with
--- merged author ids resolved.
+-- Grain: one row per platform event *delivery* (a redelivered event appears
+-- twice; int_author_event_state counts it once), with merged author ids resolved.
 with
 
 events as (
     select * from raw_events
 ),
 
-merged as (
-    select * from stg_openalex__merged_authors
-),
-
-deduplicated as (
-    select *
-    from events
-    qualify row_number() over (
-        partition by event_id
-        order by
-            ingest_date,
-            regexp_extract(location, '^(.*):\d+$', 1),
-            try_cast(regexp_extract(location, ':(\d+)$', 1) as bigint)
-    ) = 1
-),
-
 final as (
     select
-        deduplicated.event_id,
-        deduplicated.type as event_type,
-        coalesce(merged.surviving_id, deduplicated.author_id) as author_id,
-        deduplicated.actor_id,
-        deduplicated.occurred_at
-    from deduplicated
-    left join merged on merged.merged_id = deduplicated.author_id
+        event_id,
+        type as event_type,
+        resolve_author_id(author_id) as author_id,
+        actor_id,
+        occurred_at,
+        source_file,
+        line_number,
+        ingest_date
+    from events
 )
 
 select * from final

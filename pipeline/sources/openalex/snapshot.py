@@ -20,13 +20,14 @@ import logging
 from pathlib import Path
 
 from pipeline.errors import SnapshotError
-from pipeline.sources.base import InputFile
+from pipeline.sources.base import InputFile, relative_identity
 from pipeline.sources.openalex.settings import (
     MERGED_AUTHORS_GLOB,
     PART_GLOB,
     SNAPSHOT_ENTITIES,
     SOURCE_NAME,
 )
+from pipeline.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class OpenAlexSnapshot:
         files: list[InputFile] = []
         for entity in self.entities:
             files.extend(self._entity_files(entity))
-        for path in sorted(self.data_dir.glob(MERGED_AUTHORS_GLOB)):
+        for path in _listing(self.data_dir, MERGED_AUTHORS_GLOB):
             files.append(self._input(path, "merged_authors", has_header=True))
         if not files:
             raise SnapshotError(f"{self.root} holds no snapshot files under data/authors, data/works or data/merged_ids")
@@ -68,6 +69,7 @@ class OpenAlexSnapshot:
             source=self.name,
             entity=entity,
             path=path,
+            identity=relative_identity(path, self.root),
             expected_records=expected,
             has_header=has_header,
         )
@@ -77,7 +79,7 @@ class OpenAlexSnapshot:
         if not entity_dir.is_dir():
             return []
         manifest = entity_dir / "manifest"
-        on_disk = sorted(entity_dir.glob(PART_GLOB))
+        on_disk = _listing(entity_dir, PART_GLOB)
         if not manifest.exists():
             return [self._input(p, entity) for p in on_disk]
 
@@ -93,6 +95,10 @@ class OpenAlexSnapshot:
         for path in unlisted:
             log.warning("ignoring %s: not listed in %s", path, manifest)
         return [self._input(p, entity, expected) for p, expected in listed]
+
+
+def _listing(folder: Path, pattern: str) -> list[Path]:
+    return [Path(p) for p in Store(folder.resolve()).glob(pattern)]
 
 
 def _read_manifest(manifest: Path, entity_dir: Path) -> list[tuple[Path, int | None]]:

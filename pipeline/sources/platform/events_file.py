@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.errors import SourceSpecError
-from pipeline.sources.base import InputFile
+from pipeline.sources.base import InputFile, content_identity
 
 SOURCE_NAME = "platform"
 
@@ -24,4 +24,4 @@ class PlatformEventsFile:
     def files(self) -> list[InputFile]:
         if not self.path.is_file():
             raise SourceSpecError(f"platform events file {self.path} does not exist")
-        return [InputFile(source=self.name, entity="events", path=self.path)]
+        return [InputFile(source=self.name, entity="events", path=self.path, identity=content_identity(self.path))]

@@ -1,32 +1,40 @@
-"""Atomic, streaming Parquet writes: rows go to a hidden temp file in the target
-folder, and only :meth:`StagedParquet.commit` renames it into place."""
+"""Atomic, streaming Parquet writes into a :class:`~pipeline.storage.store.Store`:
+rows go to a hidden temp file beside the target, and only :meth:`StagedParquet.commit`
+(or the store's commit) moves it into place."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.storage.atomic import commit_file, discard_file, temp_path_for
+from pipeline.storage.store import Store
 
 
 class StagedParquet:
     """A Parquet file being written; invisible to readers until committed."""
 
     def __init__(
-        self, final_path: Path, schema: pa.Schema, batch_rows: int = 5_000, metadata: dict[bytes, bytes] | None = None
+        self,
+        store: Store,
+        final_path: str,
+        schema: pa.Schema,
+        batch_rows: int = 5_000,
+        metadata: dict[bytes, bytes] | None = None,
     ) -> None:
-        self.final_path = Path(final_path)
-        self.tmp_path = temp_path_for(self.final_path)
+        self.store = store
+        self.final_path = final_path
+        self.tmp_path = store.temp_for(final_path)
         if metadata:
             schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
         self.schema = schema
         self.batch_rows = batch_rows
         self._buffer: list[dict[str, Any]] = []
-        self.final_path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self.tmp_path, schema, compression="zstd")
+        store.makedirs(final_path.rpartition("/")[0])
+        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(
+            self.tmp_path, schema, compression="zstd", filesystem=store.arrow_fs
+        )
 
     def append(self, row: dict[str, Any]) -> None:
         self._buffer.append(row)
@@ -45,10 +53,10 @@ class StagedParquet:
             self._writer.close()
             self._writer = None
 
-    def commit(self) -> Path:
-        """Rename the finished temp file over the final path (atomic on POSIX)."""
+    def commit(self) -> str:
+        """Move the finished temp file over the final path."""
         self.close()
-        return commit_file(self.tmp_path, self.final_path)
+        return self.store.commit(self.tmp_path, self.final_path)
 
     def abort(self) -> None:
         """Drop the temp file; the final path is untouched."""
@@ -57,16 +65,16 @@ class StagedParquet:
                 self._writer.close()
         finally:
             self._writer = None
-            self.tmp_path.unlink(missing_ok=True)
+            self.store.remove(self.tmp_path)
 
 
-def write_table_atomically(table: pa.Table, final_path: Path) -> Path:
-    """Write a whole in-memory table with the same temp-then-rename guarantee."""
-    final_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path_for(final_path)
+def write_table(store: Store, table: pa.Table, final_path: str) -> str:
+    """Write a whole in-memory table with the same temp-then-commit guarantee."""
+    store.makedirs(final_path.rpartition("/")[0])
+    tmp = store.temp_for(final_path)
     try:
-        pq.write_table(table, tmp, compression="zstd")
-        return commit_file(tmp, final_path)
+        pq.write_table(table, tmp, compression="zstd", filesystem=store.arrow_fs)
+        return store.commit(tmp, final_path)
     except BaseException:
-        discard_file(tmp)
+        store.remove(tmp)
         raise

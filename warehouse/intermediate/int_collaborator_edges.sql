@@ -1,0 +1,47 @@
+-- Grain: one row per unordered author pair (author_a < author_b) that shares at
+-- least one work. Works with more than getvariable('max_authors_per_work')
+-- distinct authors add no edges: consortium papers say little about who works
+-- with whom, and would add O(n^2) pairs each. is_close marks close
+-- collaborators: at least getvariable('close_min_shared_works') shared works.
+with
+
+authorships as (
+    select work_id, author_id from int_authorships
+),
+
+works as (
+    select work_id, publication_year from int_works__latest
+),
+
+eligible as (
+    select authorships.work_id, authorships.author_id, works.publication_year
+    from authorships
+    join works on works.work_id = authorships.work_id
+    qualify count(*) over (partition by authorships.work_id) <= getvariable('max_authors_per_work')
+),
+
+pairs as (
+    select
+        a.author_id as author_a,
+        b.author_id as author_b,
+        a.work_id,
+        a.publication_year
+    from eligible as a
+    join eligible as b
+        on b.work_id = a.work_id
+        and a.author_id < b.author_id
+),
+
+final as (
+    select
+        author_a,
+        author_b,
+        count(*) as shared_works,  -- int_authorships is unique per (work, author): one pair row per work
+        min(publication_year) as first_year,
+        max(publication_year) as last_year,
+        count(*) >= getvariable('close_min_shared_works') as is_close
+    from pairs
+    group by author_a, author_b
+)
+
+select * from final

@@ -1,0 +1,34 @@
+-- Grain: one row per (work, topic) of the newest record of each work.
+with
+
+works as (
+    select work_id, source_file, line_number from int_works__latest
+),
+
+entries as (
+    select * from stg_openalex__work_topics
+),
+
+current_entries as (
+    select entries.*
+    from entries
+    join works
+        on works.work_id = entries.work_id
+        and works.source_file = entries.source_file
+        and works.line_number = entries.line_number
+),
+
+final as (
+    select
+        work_id,
+        topic_id,
+        min(topic_display_name) as topic_display_name,
+        max(score) as score,
+        min(subfield) as subfield,
+        min(field) as field,
+        min(domain) as domain
+    from current_entries
+    group by work_id, topic_id
+)
+
+select * from final

@@ -1,0 +1,23 @@
+-- Grain: one row per (listed author id, as_of date) of the trust history files,
+-- with merged author ids resolved.
+with
+
+history as (
+    select * from raw_trust_history
+),
+
+final as (
+    select
+        resolve_author_id(author_id) as author_id,
+        author_id as listed_author_id,
+        as_of,
+        trust_score,
+        trust_tier,
+        verification_level,
+        claim_status,
+        model_version,
+        components
+    from history
+)
+
+select * from final
