@@ -25,8 +25,13 @@ def test_rerun_changes_nothing_and_history_appends_by_date(tmp_path):
     second_run = run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-01")
     assert _snapshot_of_tables(warehouse) == first
     assert sorted(p.relative_to(data_dir) for p in (data_dir / "lake").rglob("*.parquet")) == lake_files
-    landing = json.loads((data_dir / "reports" / "landing-latest.json").read_text())
-    assert landing["files"] and all(f["skipped"] for f in landing["files"])
+    # the no-op run keeps a timestamped report, but the latest still shows the real landing
+    reports = sorted((data_dir / "reports").glob("landing-2*.json"))
+    assert len(reports) == 2
+    no_op = json.loads(reports[-1].read_text())
+    assert no_op["files"] and all(f["skipped"] for f in no_op["files"])
+    latest = json.loads((data_dir / "reports" / "landing-latest.json").read_text())
+    assert latest == json.loads(reports[0].read_text()) and not any(f["skipped"] for f in latest["files"])
     assert "up to date, nothing changed" in second_run.stdout
 
     forced = run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-01", "--rebuild")

@@ -1,24 +1,30 @@
 """Shared fixtures for the SQL unit tests (STYLE.md item 8).
 
-Each test builds the direct inputs of one SQL file as typed tables in an
-in-memory DuckDB, runs that one file with ``run_model`` and compares the whole
-result, ordered, with rows written out in the test.
+Each test gives the direct inputs of one SQL file as a few rows, runs that one
+file with ``run_model`` and compares the whole result, ordered, with rows
+written out in the test.
+
+Input tables take their columns and types from the real upstream models (every
+model built once on empty inputs), never from a copy in the test: a test names
+only the columns it fills, and renaming an upstream column fails it.
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 import duckdb
 import pytest
-from pydantic import BaseModel
 
 from pipeline.config import Settings
-from pipeline.schemas.types import duckdb_columns
-from pipeline.warehouse.build import run_model
-from pipeline.warehouse.models import Model
+from pipeline.storage.layout import DataLayout
+from pipeline.warehouse.build import run_macro, run_model
+from pipeline.warehouse.inputs import create_raw_inputs, raw_input_names
+from pipeline.warehouse.models import Macro, Model, discover, plan
 from pipeline.warehouse.variables import model_variables, set_variables
 
 AS_OF = date(2026, 1, 1)
@@ -29,6 +35,24 @@ class Result:
     columns: list[str]
     types: list[str]
     rows: list[tuple]
+
+
+@cache
+def upstream_schemas() -> dict[str, list[tuple[str, str]]]:
+    """name -> [(column, type)] of every raw input and model, as the build makes them."""
+    con = duckdb.connect()
+    with tempfile.TemporaryDirectory() as empty:
+        set_variables(con, model_variables(Settings(), AS_OF))
+        create_raw_inputs(con, DataLayout.of(Settings(data_dir=empty)))
+        for step in plan(raw_input_names()):
+            if isinstance(step, Macro):
+                run_macro(con, step)
+            else:
+                run_model(con, step)
+        names = sorted(raw_input_names()) + [s.name for s in plan(raw_input_names()) if isinstance(s, Model)]
+        schemas = {name: [(row[0], row[1]) for row in con.execute(f"describe {name}").fetchall()] for name in names}
+    con.close()
+    return schemas
 
 
 class SqlHarness:
@@ -42,27 +66,36 @@ class SqlHarness:
         """(Re)set the ``getvariable`` values from settings (default: ``Settings()``)."""
         set_variables(self.con, model_variables(settings or Settings(), as_of=as_of))
 
-    def raw(self, name: str, row_model: type[BaseModel], rows: list[dict[str, Any]], *, ingest_date: bool = True) -> None:
-        """A ``raw_*`` input typed from its row model; columns missing from a row are NULL."""
-        columns = duckdb_columns(row_model) + (", ingest_date DATE" if ingest_date else "")
-        self.con.execute(f"create table {name} ({columns})")
-        for row in rows:
-            unknown = set(row) - set(row_model.model_fields) - {"ingest_date"}
-            assert not unknown, f"{name}: unknown columns {unknown}"
-            names = ", ".join(f'"{c}"' for c in row)
-            marks = ", ".join("?" for _ in row)
-            self.con.execute(f"insert into {name} ({names}) values ({marks})", list(row.values()))
-
-    def table(self, name: str, columns: str, rows: list[tuple]) -> None:
-        """A staging/intermediate/mart input with explicitly typed columns."""
-        self.con.execute(f"create table {name} ({columns})")
-        if rows:
-            marks = ", ".join("?" for _ in rows[0])
-            self.con.executemany(f"insert into {name} values ({marks})", [list(r) for r in rows])
+    def given(self, name: str, rows: list[dict[str, Any]] | list[tuple], columns: list[str] | None = None) -> None:
+        """Input ``name`` (a raw input or a model) with the real columns and types of
+        that table; rows are dicts, or tuples of ``columns``. Columns not given are NULL."""
+        schema = upstream_schemas().get(name)
+        assert schema is not None, f"{name} is neither a raw input nor a model"
+        known = [column for column, _ in schema]
+        if rows and isinstance(rows[0], dict):
+            columns = list(dict.fromkeys(c for row in rows for c in row))
+            values = [[row.get(c) for c in columns] for row in rows]
+        else:
+            values = [list(row) for row in rows]
+        columns = columns or []
+        unknown = [c for c in columns if c not in known]
+        assert not unknown, f"{name} has no column {unknown}; its columns are {known}"
+        ddl = ", ".join(f'"{column}" {kind}' for column, kind in schema)
+        self.con.execute(f"create table {name} ({ddl})")
+        if values:
+            names = ", ".join(f'"{c}"' for c in columns)
+            marks = ", ".join("?" for _ in columns)
+            self.con.executemany(f"insert into {name} ({names}) values ({marks})", values)
 
     def run(self, key: str, order_by: str) -> Result:
         """Run one SQL file and return its whole output, ordered."""
         model = Model(key)
+        _, macros = discover()
+        for called in sorted(set(model.calls) & set(macros)):
+            for table in macros[called].reads:
+                if not self.con.execute("select 1 from duckdb_tables() where table_name = ?", [table]).fetchall():
+                    self.given(table, [])
+            run_macro(self.con, macros[called])
         run_model(self.con, model)
         relation = self.con.execute(f"select * from {model.name} order by {order_by}")
         columns = [d[0] for d in relation.description]

@@ -42,7 +42,7 @@ def test_files_not_in_the_manifest_are_ignored(tmp_path, caplog):
     stray.parent.mkdir(parents=True)
     stray.write_bytes((tmp_path / "data/works/updated_date=2024-01-01/part_000.gz").read_bytes())
     files = OpenAlexSnapshot(tmp_path).files()
-    assert [f.location for f in files] == [(tmp_path / "data/works/updated_date=2024-01-01/part_000.gz").as_posix()]
+    assert [f.source_file for f in files] == [(tmp_path / "data/works/updated_date=2024-01-01/part_000.gz").as_posix()]
     assert "not listed in" in caplog.text
 
 
@@ -70,4 +70,4 @@ def test_bundled_sample_is_a_valid_snapshot():
     assert {f.entity for f in files} == {"authors", "works", "merged_authors", "events"}
     for f in files:
         if f.expected_records is not None:
-            assert sum(1 for _ in f.records()) == f.expected_records, f.location
+            assert sum(1 for _ in f.records()) == f.expected_records, f.source_file
