@@ -11,37 +11,40 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from pipeline.schemas.lake import AuthorRow, MergedAuthorRow, PlatformEventRow, QuarantineRow, TrustSnapshotRow, WorkRow
-from pipeline.schemas.openalex import Author, Work
-from pipeline.schemas.platform import PlatformEvent
+from pipeline.catalog import CATALOG
+from pipeline.schemas.lake import QuarantineRow, TrustSnapshotRow
 
 # Published, language-neutral contracts live in the top-level schemas/ folder.
 OUT_DIR = Path(__file__).resolve().parents[2] / "schemas" / "json"
 
-CONTRACTS: dict[str, type[BaseModel]] = {
-    "openalex_work": Work,
-    "openalex_author": Author,
-    "platform_event": PlatformEvent,
-    "lake_works": WorkRow,
-    "lake_authors": AuthorRow,
-    "lake_merged_authors": MergedAuthorRow,
-    "lake_events": PlatformEventRow,
-    "quarantine": QuarantineRow,
-    "trust_snapshot": TrustSnapshotRow,
-}
+
+def contracts() -> dict[str, type[BaseModel]]:
+    """Schema name -> model: every catalog table's input and landed row, plus the
+    quarantine and the trust history."""
+    found: dict[str, type[BaseModel]] = {}
+    for table in CATALOG:
+        found[f"input_{table.source}_{table.entity}"] = table.input_model
+        found[f"lake_{table.entity}"] = table.row_model
+    found["quarantine"] = QuarantineRow
+    found["trust_snapshot"] = TrustSnapshotRow
+    return found
 
 
 def render() -> dict[str, str]:
     """File name -> JSON text for every contract."""
     return {
         f"{name}.schema.json": json.dumps(model.model_json_schema(mode="validation"), indent=2, sort_keys=True) + "\n"
-        for name, model in CONTRACTS.items()
+        for name, model in contracts().items()
     }
 
 
 def main() -> None:
     OUT_DIR.mkdir(exist_ok=True)
-    for file_name, text in render().items():
+    rendered = render()
+    for stale in sorted(OUT_DIR.iterdir()):
+        if stale.name not in rendered:
+            stale.unlink()
+    for file_name, text in rendered.items():
         (OUT_DIR / file_name).write_text(text, encoding="utf-8")
         print(f"wrote schemas/json/{file_name}")
 

@@ -40,7 +40,7 @@ def part_path(store: Store, item: LandingInput, ingest_date: date) -> str:
 
 def landings(store: Store, item: LandingInput) -> list[str]:
     """Every committed file of this input in ``store``, on any date."""
-    return store.glob(f"source={item.source}/entity={item.entity}/ingest_date=*/part-{item.key}.parquet")
+    return store.files(f"source={item.source}/entity={item.entity}/ingest_date=*/part-{item.key}.parquet")
 
 
 def landed_version(store: Store, path: str) -> str | None:
@@ -69,4 +69,4 @@ def superseded(lake: Store, quarantine: Store, item: LandingInput, keep: str) ->
 
 def dataset_files(store: Store, entity: str = "*") -> list[str]:
     """Every committed file of one entity (or all), across sources and dates."""
-    return store.glob(f"source=*/entity={entity}/ingest_date=*/*.parquet")
+    return store.files(f"source=*/entity={entity}/ingest_date=*/*.parquet")

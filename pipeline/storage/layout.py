@@ -91,7 +91,7 @@ class DataLayout:
         return self.history.join("trust_snapshots", f"as_of={as_of.isoformat()}", "part-0.parquet")
 
     def trust_history_files(self) -> list[str]:
-        return self.history.glob("trust_snapshots/as_of=*/*.parquet")
+        return self.history.files("trust_snapshots/as_of=*/*.parquet")
 
     # Outputs for downstream apps -------------------------------------------------
     @property

@@ -40,7 +40,7 @@ class Store:
     def relative(self, path: str) -> str:
         return path[len(self.root) + 1 :] if path.startswith(self.root + "/") else path
 
-    def glob(self, pattern: str) -> list[str]:
+    def files(self, pattern: str) -> list[str]:
         """Committed files matching ``pattern`` (relative to the root), sorted; temp files never match."""
         return sorted(p for p in self.fs.glob(self.join(pattern)) if TEMP_MARK not in p.rsplit("/", 1)[-1])
 

@@ -63,9 +63,9 @@ def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
 
 def comment_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     contract = model.contract
-    text = contract.description or contract.grain
+    text = f"{contract.description} (grain: {contract.grain})" if contract.description else f"Grain: {contract.grain}"
     kind = "view" if model.materialized == "view" else "table"
-    con.execute(f"comment on {kind} {model.name} is {sql_string(f'{text} Grain: {contract.grain}'.strip())}")
+    con.execute(f"comment on {kind} {model.name} is {sql_string(text)}")
     columns = {row[0] for row in con.execute(f"select * from {model.name} limit 0").description}
     for column, description in contract.columns.items():
         if column in columns and description:

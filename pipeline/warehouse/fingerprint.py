@@ -29,7 +29,7 @@ def build_fingerprint(settings: Settings, as_of: date) -> str:
     layout = DataLayout.of(settings)
     todays_history = f"/as_of={as_of.isoformat()}/"  # rewritten by the build itself
     for store in layout.stores():
-        for path in store.glob("**/*.parquet"):
+        for path in store.files("**/*.parquet"):
             if todays_history in path:
                 continue
             size, mtime = store.stat(path)

@@ -19,7 +19,7 @@ def test_nothing_is_visible_until_commit(tmp_path):
         staged.append({"x": i})
     staged.close()
     assert not store.exists(final) and store.exists(staged.tmp_path)
-    assert store.glob("a/*") == []  # temp files are never listed as committed
+    assert store.files("a/*") == []  # temp files are never listed as committed
     staged.commit()
     assert pq.read_table(final).column("x").to_pylist() == [0, 1, 2, 3, 4]
     assert not store.exists(staged.tmp_path)

@@ -14,6 +14,6 @@ def test_committed_json_schemas_are_up_to_date():
 
 
 def test_json_schema_states_required_ids():
-    work = json.loads(render()["openalex_work.schema.json"])
+    work = json.loads(render()["input_openalex-snapshot_works.schema.json"])
     assert "id" in work["required"]
     assert json.loads(render()["lake_works.schema.json"])["properties"]["work_id"]["type"] == "string"

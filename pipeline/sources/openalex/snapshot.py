@@ -98,7 +98,7 @@ class OpenAlexSnapshot:
 
 
 def _listing(folder: Path, pattern: str) -> list[Path]:
-    return [Path(p) for p in Store(folder.resolve()).glob(pattern)]
+    return [Path(p) for p in Store(folder.resolve()).files(pattern)]
 
 
 def _read_manifest(manifest: Path, entity_dir: Path) -> list[tuple[Path, int | None]]:
