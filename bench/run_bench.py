@@ -201,7 +201,7 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
     for entity in ("authors", "merged_authors", "works"):
         batch = [i for i in inputs if i.entity == entity]
         if batch:
-            landing_files += pipeline_run.land_sources([], settings, inputs=batch).files
+            landing_files += pipeline_run.land_sources(batch, settings).files
     land_total = time.perf_counter() - t
     landing = land_mod.LandingReport(ingest_date=date.fromisoformat(AS_OF), files=landing_files)
     peak["landing gate"] = rss_mb()

@@ -68,9 +68,7 @@ def run(
         ),
     ] = None,
     data_dir: DataDirOption = None,
-    as_of: Annotated[
-        str | None, typer.Option(help="Trust snapshot date, YYYY-MM-DD. [default: today, UTC]")
-    ] = None,
+    as_of: Annotated[str | None, typer.Option(help="Trust snapshot date, YYYY-MM-DD. [default: today, UTC]")] = None,
     rebuild: Annotated[bool, typer.Option(help="Build even if nothing changed since the last build.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
@@ -133,7 +131,9 @@ def _print_run_summary(landing, built, publish_dir: Path, seconds: float) -> Non
         )
     mismatched = [f for f in landing.files if f.count_mismatch]
     for f in mismatched:
-        console.print(f"[yellow]warning:[/] {f.source_file}: manifest says {f.expected_records} records, read {f.records}")
+        console.print(
+            f"[yellow]warning:[/] {f.source_file}: manifest says {f.expected_records} records, read {f.records}"
+        )
     tables = Table(title="Warehouse tables", show_edge=False)
     tables.add_column("table")
     tables.add_column("rows", justify="right")
@@ -190,7 +190,9 @@ def _print_card(card, abstracts: bool) -> None:
         title = w["title"] or ""
         if abstracts and w["abstract"]:
             title = f"[bold]{title}[/]\n{w['abstract']}"
-        works.add_row(w["type"] or "", str(w["publication_year"] or ""), w["source"] or "", title, str(w["cited_by_count"]))
+        works.add_row(
+            w["type"] or "", str(w["publication_year"] or ""), w["source"] or "", title, str(w["cited_by_count"])
+        )
     console.print(works)
 
     collaborators = Table(title="Top collaborators", expand=False)
@@ -198,7 +200,9 @@ def _print_card(card, abstracts: bool) -> None:
         collaborators.add_column(column)
     for c in card.collaborators:
         years = f"{c['first_year']}–{c['last_year']}" if c["first_year"] != c["last_year"] else str(c["first_year"])
-        collaborators.add_row(c["display_name"] or "", c["author_id"], str(c["shared_works"]), years, "yes" if c["is_close"] else "")
+        collaborators.add_row(
+            c["display_name"] or "", c["author_id"], str(c["shared_works"]), years, "yes" if c["is_close"] else ""
+        )
     console.print(collaborators)
 
 

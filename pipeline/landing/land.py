@@ -227,7 +227,9 @@ def _stage_file(item: InputFile, settings: Settings, ingest_date: date, on_recor
                 row = parse(raw)
             except RecordError as exc:
                 if quarantine is None:
-                    quarantine = StagedParquet(layout.quarantine, q_path, arrow_schema(QuarantineRow), settings.batch_rows)
+                    quarantine = StagedParquet(
+                        layout.quarantine, q_path, arrow_schema(QuarantineRow), settings.batch_rows
+                    )
                 quarantine.append(
                     {
                         "source": source,

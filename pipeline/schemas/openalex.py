@@ -35,9 +35,8 @@ class NamedRef(_OpenAlex):
     display_name: str | None = None
 
 
-class SourceRef(_OpenAlex):
+class SourceRef(NamedRef):
     id: SourceId | None = None
-    display_name: str | None = None
     type: str | None = None
 
 
@@ -46,15 +45,13 @@ class Location(_OpenAlex):
     landing_page_url: str | None = None
 
 
-class InstitutionRef(_OpenAlex):
+class InstitutionRef(NamedRef):
     id: InstitutionId | None = None
-    display_name: str | None = None
     country_code: str | None = None
 
 
-class AuthorRef(_OpenAlex):
+class AuthorRef(NamedRef):
     id: AuthorId | None = None
-    display_name: str | None = None
     orcid: Orcid = None
 
 

@@ -43,6 +43,4 @@ def parse_source_spec(spec: str) -> list[Source]:
         return [OpenAlexSnapshot(Path(arg).expanduser())]
     if kind == "platform-events" and arg:
         return [PlatformEventsFile(Path(arg).expanduser())]
-    raise SourceSpecError(
-        f"unknown source {spec!r}; use 'sample', 'openalex-snapshot:PATH' or 'platform-events:PATH'"
-    )
+    raise SourceSpecError(f"unknown source {spec!r}; use 'sample', 'openalex-snapshot:PATH' or 'platform-events:PATH'")

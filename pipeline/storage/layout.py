@@ -29,6 +29,13 @@ from pipeline.config import Settings
 from pipeline.storage.store import Store
 
 BUILDING_PREFIX = ".warehouse.duckdb.building-"
+
+
+def _under_data_dir(name: str, doc: str) -> property:
+    """A fixed place directly under the data dir."""
+    return property(lambda self: self.data_dir / name, doc=doc)
+
+
 EXPORTS_DIR = ".publish"
 
 
@@ -67,9 +74,7 @@ class DataLayout:
         return self.lake, self.quarantine, self.history
 
     # The warehouse and its build ------------------------------------------------
-    @property
-    def warehouse_path(self) -> Path:
-        return self.data_dir / "warehouse.duckdb"
+    warehouse_path = _under_data_dir("warehouse.duckdb", "The published warehouse.")
 
     def building_path(self) -> Path:
         """Where this process builds a new warehouse before it is gated and swapped in."""
@@ -78,13 +83,9 @@ class DataLayout:
     def stale_builds(self) -> list[Path]:
         return sorted(self.data_dir.glob(f"{BUILDING_PREFIX}*"))
 
-    @property
-    def duckdb_temp_dir(self) -> Path:
-        return self.data_dir / ".duckdb_tmp"
+    duckdb_temp_dir = _under_data_dir(".duckdb_tmp", "DuckDB's spill folder during a build.")
 
-    @property
-    def lock_path(self) -> Path:
-        return self.data_dir / ".pipeline.lock"
+    lock_path = _under_data_dir(".pipeline.lock", "One writer at a time.")
 
     # Trust history --------------------------------------------------------------
     def trust_history_path(self, as_of: date) -> str:
@@ -94,32 +95,20 @@ class DataLayout:
         return self.history.files("trust_snapshots/as_of=*/*.parquet")
 
     # Outputs for downstream apps -------------------------------------------------
-    @property
-    def publish_dir(self) -> Path:
-        return self.data_dir / "publish"
+    publish_dir = _under_data_dir("publish", "Symlink to the current export for downstream apps.")
 
-    @property
-    def exports_dir(self) -> Path:
-        return self.data_dir / EXPORTS_DIR
+    exports_dir = _under_data_dir(EXPORTS_DIR, "Export folders that publish points at.")
 
     # Reports ----------------------------------------------------------------------
-    @property
-    def reports_dir(self) -> Path:
-        return self.data_dir / "reports"
+    reports_dir = _under_data_dir("reports", "Run and quality reports.")
 
     def report_path(self, kind: str, stamp: str = "latest") -> Path:
         return self.reports_dir / f"{kind}-{stamp}.json"
 
     # State of live sources and requests -----------------------------------------
-    @property
-    def raw_dir(self) -> Path:
-        """Raw API responses, landed immutable before they are parsed."""
-        return self.data_dir / "raw"
+    raw_dir = _under_data_dir("raw", "Raw API responses, landed immutable before they are parsed.")
 
-    @property
-    def state_dir(self) -> Path:
-        """Cursor checkpoints and high-water marks of the live sources."""
-        return self.data_dir / "state"
+    state_dir = _under_data_dir("state", "Cursor checkpoints and high-water marks of the live sources.")
 
     @property
     def requests_db(self) -> Path:

@@ -18,6 +18,8 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
+from pipeline.storage.atomic import commit_file
+
 TEMP_MARK = ".tmp-"
 
 
@@ -68,8 +70,7 @@ class Store:
     def commit(self, tmp: str, final: str) -> str:
         """Publish a finished temp file under its final name in one step."""
         if self.is_local:
-            os.replace(tmp, final)
-            _fsync_dir(Path(final).parent)
+            commit_file(Path(tmp), Path(final))
         else:
             self.fs.mv(tmp, final)
         return final
@@ -111,10 +112,3 @@ class Store:
         protocol = self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
         if protocol not in con.list_filesystems():
             con.register_filesystem(self.fs)
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

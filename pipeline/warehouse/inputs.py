@@ -50,11 +50,15 @@ def _view(
 ) -> int:
     extra = ", ingest_date" if partitioned else ""
     if not files:
-        con.execute(f"create or replace temp table {view} ({duckdb_columns(model)}{', ingest_date DATE' * partitioned})")
+        con.execute(
+            f"create or replace temp table {view} ({duckdb_columns(model)}{', ingest_date DATE' * partitioned})"
+        )
         return 0
     store.attach(con)
     columns = ", ".join(f'"{name}"' for name in model.model_fields)
-    hive = "hive_partitioning = true, hive_types = {'ingest_date': DATE}" if partitioned else "hive_partitioning = false"
+    hive = (
+        "hive_partitioning = true, hive_types = {'ingest_date': DATE}" if partitioned else "hive_partitioning = false"
+    )
     paths = sql_list([store.for_duckdb(f) for f in files])
     con.execute(f"create or replace temp view {view} as select {columns}{extra} from read_parquet({paths}, {hive})")
     return len(files)

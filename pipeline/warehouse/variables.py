@@ -48,8 +48,10 @@ def _literal(value: Any) -> str:
         return f"DATE '{value.isoformat()}'"
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
-    if isinstance(value, dict) and all(isinstance(k, str) for k in value) and all(
-        isinstance(v, float) for v in value.values()
+    if (
+        isinstance(value, dict)
+        and all(isinstance(k, str) for k in value)
+        and all(isinstance(v, float) for v in value.values())
     ):
         items = ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items())
         return f"MAP {{{items}}}"

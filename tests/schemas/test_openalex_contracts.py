@@ -14,7 +14,6 @@ from pipeline.schemas.lake import AuthorRow, WorkRow
 from pipeline.schemas.openalex import Author, AuthorsPage, Work, abstract_from_inverted_index
 from pipeline.schemas.types import arrow_schema
 
-
 PROVENANCE = {"record_source": "openalex-api", "source_file": "x.json", "line_number": 1}
 
 def test_recorded_work_validates_whole(recorded):

@@ -48,9 +48,9 @@ def test_land_and_build_on_an_in_memory_lake(memory_settings):
     assert report.row_counts["works"] == 19
     con = duckdb.connect(str(layout.warehouse_path), read_only=True)
     try:
-        assert con.execute("select works_count, trust_score from profiles where author_id = 'A5020000002'").fetchall() == [
-            (9, 21)
-        ]
+        assert con.execute(
+            "select works_count, trust_score from profiles where author_id = 'A5020000002'"
+        ).fetchall() == [(9, 21)]
     finally:
         con.close()
     assert layout.history.files("trust_snapshots/as_of=2026-01-01/*.parquet")

@@ -14,7 +14,9 @@ def _write(root, key, sql, materialized="temp"):
     path = root / f"{key}.sql"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(sql)
-    path.with_suffix(".yml").write_text(f"table: {key.rsplit('/', 1)[1]}\ngrain: one row per x\nmaterialized: {materialized}\n")
+    path.with_suffix(".yml").write_text(
+        f"table: {key.rsplit('/', 1)[1]}\ngrain: one row per x\nmaterialized: {materialized}\n"
+    )
 
 
 def test_references_respect_cte_scoping():
@@ -24,7 +26,9 @@ def test_references_respect_cte_scoping():
         select * from works, unnest(works.topics) as t(topic)
     """
     assert references(sql) == {"authorships", "works"}
-    assert references("with recursive walk(x) as (select 1 union all select x + 1 from walk) select * from walk") == set()
+    assert (
+        references("with recursive walk(x) as (select 1 union all select x + 1 from walk) select * from walk") == set()
+    )
 
 
 def test_every_model_builds_after_what_it_reads():
@@ -62,7 +66,9 @@ def test_a_cycle_in_sql_files_fails_the_plan(tmp_path):
 
 def test_layers_mean_what_they_say(tmp_path):
     _write(tmp_path, "staging/stg_a", "select * from raw_works join raw_authors using (x)")
-    with pytest.raises(GraphError, match="staging/stg_a reads raw_authors, raw_works: a staging model reads exactly one"):
+    with pytest.raises(
+        GraphError, match="staging/stg_a reads raw_authors, raw_works: a staging model reads exactly one"
+    ):
         plan({"raw_works", "raw_authors"}, tmp_path)
 
 

@@ -61,7 +61,9 @@ class OpenAlexSnapshot:
         for path in _listing(self.data_dir, MERGED_AUTHORS_GLOB):
             files.append(self._input(path, "merged_authors", has_header=True))
         if not files:
-            raise SnapshotError(f"{self.root} holds no snapshot files under data/authors, data/works or data/merged_ids")
+            raise SnapshotError(
+                f"{self.root} holds no snapshot files under data/authors, data/works or data/merged_ids"
+            )
         return files
 
     def _input(self, path: Path, entity: str, expected: int | None = None, has_header: bool = False) -> InputFile:
