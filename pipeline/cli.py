@@ -230,6 +230,32 @@ def quarantine(
     _guarded(debug, action)
 
 
+@app.command()
+def quality(
+    data_dir: DataDirOption = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Re-run the quality gate on the published warehouse and say where the Data Docs are."""
+    from pipeline.run import check_quality
+
+    def action() -> None:
+        run = check_quality(_settings(data_dir))
+        table = Table(title=f"Quality gate run {run.run_id}", show_edge=False)
+        for column in ("suite", "expectations", "failed", "result"):
+            table.add_column(column, justify="right" if column in ("expectations", "failed") else "left")
+        for suite in run.suites:
+            failed = sum(not e.success for e in suite.expectations)
+            table.add_row(
+                suite.name, str(len(suite.expectations)), str(failed), "ok" if suite.success else "[red]FAILED[/]"
+            )
+        console.print(table)
+        console.print(f"Data Docs: {run.docs}")
+        if not run.success:
+            _fail(f"quality gate failed: {run.summary()}")
+
+    _guarded(debug, action)
+
+
 def main() -> None:  # pragma: no cover - console-script shim
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()

@@ -59,6 +59,13 @@ class GraphSettings(BaseModel):
     close_min_shared_works: int = Field(default=2, ge=1)
 
 
+class QualitySettings(BaseModel):
+    """Quality-gate knobs that are not per-table rules (those live in the .yml contracts)."""
+
+    # A build that would keep less than (1 - this) of the published profiles or works fails.
+    max_drop_ratio: float = Field(default=0.2, ge=0.0, le=1.0)
+
+
 class Settings(BaseSettings):
     """Pipeline settings; see the module docstring for overriding them."""
 
@@ -83,6 +90,7 @@ class Settings(BaseSettings):
     lock_timeout_seconds: float = Field(default=600.0, ge=0, description="how long to wait for another run's lock")
     graph: GraphSettings = GraphSettings()
     trust: TrustSettings = TrustSettings()
+    quality: QualitySettings = QualitySettings()
 
 
 def load_settings(data_dir: Path | str | None = None, as_of: date | None = None, **overrides) -> Settings:

@@ -61,6 +61,7 @@ def build(
     files, settings, SQL and code, same as_of date), unless ``rebuild``.
     """
     from pipeline.quality.gate import warehouse_gate
+    from pipeline.quality.history import append_to_warehouse
 
     layout = DataLayout.of(settings)
     as_of = as_of or settings.as_of or today_utc()
@@ -84,10 +85,33 @@ def build(
         try:
             if on_step is not None:
                 on_step("quality gate")
-            warehouse_gate(settings)(built.path)
+            gate_run = warehouse_gate(settings, as_of=as_of)(built.path)
+            append_to_warehouse(built.path, gate_run)
             report = BuildReport(layout.warehouse_path, as_of, row_counts=built.row_counts, fingerprint=fingerprint)
             report.published = publish_warehouse(settings, built)
         finally:
             discard_build(built.path)
         write_report(layout, "build", {**asdict(report), "published_tables": [p.name for p in report.published]})
     return report
+
+
+def check_quality(settings: Settings):
+    """Re-run the warehouse gate on the published warehouse; returns the gate run
+    (its Data Docs and results are recorded like any other run)."""
+    from pipeline.errors import NotFoundError
+    from pipeline.quality.gate import GateRun, check_tables, finish, quality_project
+
+    layout = DataLayout.of(settings)
+    if not layout.warehouse_path.exists():
+        raise NotFoundError(f"no warehouse at {layout.warehouse_path}; run `pipeline run` first")
+    with data_dir_lock(layout.lock_path, settings.lock_timeout_seconds):
+        run = GateRun("warehouse")
+        quality = quality_project(settings)
+        run.suites = check_tables(
+            layout.warehouse_path,
+            chunk_rows=settings.gate_chunk_rows,
+            today=settings.as_of or today_utc(),
+            project=quality,
+        )
+        finish(settings, run, quality)
+    return run

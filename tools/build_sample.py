@@ -73,7 +73,7 @@ PEOPLE = {
     "A5030000003": ("Qianyi Li", None),
     "A5040000004": ("Lifu Wang", None),
     # seed 003's co-authors, as the page lists them
-    "A5012345678": ("Haim Sompolinsky", "https://orcid.org/0000-0002-0000-0001"),
+    "A5012345678": ("Haim Sompolinsky", "https://orcid.org/0000-0002-0000-0006"),
     "A5030000011": ("Haozhe Shan", None),
     "A5030000012": ("Yehonatan Avidan", None),
     # seed 000's co-authors (invented)

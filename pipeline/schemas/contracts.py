@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import BaseModel
 
@@ -31,12 +31,26 @@ class TableContract:
     ranges: dict[str, dict[str, float]] = field(default_factory=dict)
     relations: dict[str, str] = field(default_factory=dict)
     ordered_pairs: list[str] = field(default_factory=list)
+    # Checks that look past one value: a derived column is a SQL expression over the
+    # table (it may read other tables), checked like any column; a column pair
+    # {a, b, or_equal} expects a > b (or a >= b) on every row.
+    derived: dict[str, str] = field(default_factory=dict)
+    column_pairs: list[dict] = field(default_factory=list)
 
     def checked_columns(self) -> list[str]:
-        """Every column the contract's checks look at, in first-mention order."""
+        """Every stored column the contract's checks look at, in first-mention order."""
         named = [c for key in self.unique for c in key] + self.not_null + list(self.patterns)
         named += list(self.accepted_values) + list(self.ranges) + self.ordered_pairs
-        return list(dict.fromkeys(named))
+        named += [c for pair in self.column_pairs for c in (pair["a"], pair["b"])]
+        return [c for c in dict.fromkeys(named) if c not in self.derived]
+
+    def merged(self, extra: dict) -> TableContract:
+        """This contract with more checks on top (from a ``.yml`` of quality rules)."""
+        updates = {}
+        for name, value in extra.items():
+            current = getattr(self, name)
+            updates[name] = {**current, **value} if isinstance(current, dict) else current + list(value)
+        return replace(self, **updates)
 
 
 def _is_scalar(annotation: object) -> tuple[bool, bool]:

@@ -14,7 +14,7 @@ produced it), ``source_file`` and ``line_number`` (where an operator finds it).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -139,3 +139,20 @@ class TrustSnapshotRow(_Row):
     claim_status: str
     model_version: str
     components: str  # JSON object: component name -> points
+
+
+class QualityRunRow(_Row):
+    """``history/quality_runs/checked_on=*``: one row per expectation of every gate run."""
+
+    run_id: str
+    checked_at: datetime
+    gate: Literal["landing", "warehouse"]
+    suite: str
+    suite_success: bool
+    expectation: str
+    column_name: str | None
+    arguments: str
+    success: bool
+    element_count: int | None
+    unexpected_count: int | None
+    observed_value: str | None

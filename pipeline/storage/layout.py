@@ -10,6 +10,9 @@ reports and the publish switch stay local to the host that builds.
     DIR/lake/source=…/entity=…/ingest_date=…/part-<input key>.parquet
     DIR/quarantine/source=…/entity=…/ingest_date=…/part-<input key>.parquet
     DIR/history/trust_snapshots/as_of=YYYY-MM-DD/part-0.parquet
+    DIR/history/quality_runs/checked_on=YYYY-MM-DD/part-<run id>.parquet
+    DIR/quality/gx/                 the Great Expectations project (suites, results)
+    DIR/quality/docs/index.html     Data Docs
     DIR/warehouse.duckdb            the published warehouse
     DIR/.warehouse.duckdb.building-<pid>   a build in progress (swept after a crash)
     DIR/publish -> .publish/<stamp>  the Parquet outputs, switched in one rename
@@ -104,6 +107,17 @@ class DataLayout:
 
     def report_path(self, kind: str, stamp: str = "latest") -> Path:
         return self.reports_dir / f"{kind}-{stamp}.json"
+
+    # Quality -------------------------------------------------------------------
+    gx_project_dir = _under_data_dir("quality/gx", "The Great Expectations project: suites and stored results.")
+
+    quality_docs_dir = _under_data_dir("quality/docs", "Great Expectations Data Docs (index.html).")
+
+    def quality_run_path(self, checked_on: date, run_id: str) -> str:
+        return self.history.join("quality_runs", f"checked_on={checked_on.isoformat()}", f"part-{run_id}.parquet")
+
+    def quality_run_files(self) -> list[str]:
+        return self.history.files("quality_runs/checked_on=*/*.parquet")
 
     # State of live sources and requests -----------------------------------------
     raw_dir = _under_data_dir("raw", "Raw API responses, landed immutable before they are parsed.")

@@ -1,7 +1,7 @@
 """Expose the lake to the SQL models as ``raw_*`` views.
 
 One view per landed entity in the catalog (``raw_works`` reads every source's
-``entity=works`` files), plus ``raw_quarantine`` and ``raw_trust_history``. Each
+``entity=works`` files), plus ``raw_quarantine``, ``raw_trust_history`` and ``raw_quality_runs``. Each
 view selects the row model's columns (plus the ``ingest_date`` partition). When
 an entity has no files yet, an empty table with the contract's types stands in,
 so the SQL never depends on what happens to have been landed.
@@ -13,7 +13,7 @@ import duckdb
 from pydantic import BaseModel
 
 from pipeline.catalog import CATALOG
-from pipeline.schemas.lake import QuarantineRow, TrustSnapshotRow
+from pipeline.schemas.lake import QualityRunRow, QuarantineRow, TrustSnapshotRow
 from pipeline.schemas.types import duckdb_columns
 from pipeline.sql_text import sql_list
 from pipeline.storage.lake import dataset_files
@@ -23,7 +23,9 @@ from pipeline.storage.store import Store
 
 def raw_input_names() -> frozenset[str]:
     """Every ``raw_*`` name the models may read."""
-    return frozenset({f"raw_{entity}" for entity in CATALOG.datasets()} | {"raw_quarantine", "raw_trust_history"})
+    return frozenset(
+        {f"raw_{entity}" for entity in CATALOG.datasets()} | {"raw_quarantine", "raw_trust_history", "raw_quality_runs"}
+    )
 
 
 def create_raw_inputs(con: duckdb.DuckDBPyConnection, layout: DataLayout) -> dict[str, int]:
@@ -36,6 +38,8 @@ def create_raw_inputs(con: duckdb.DuckDBPyConnection, layout: DataLayout) -> dic
     counts["raw_quarantine"] = _view(con, "raw_quarantine", layout.quarantine, files, QuarantineRow, partitioned=True)
     files = layout.trust_history_files()
     counts["raw_trust_history"] = _view(con, "raw_trust_history", layout.history, files, TrustSnapshotRow)
+    files = layout.quality_run_files()
+    counts["raw_quality_runs"] = _view(con, "raw_quality_runs", layout.history, files, QualityRunRow)
     return counts
 
 

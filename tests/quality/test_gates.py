@@ -30,7 +30,7 @@ def built(settings):
 
 def test_every_contract_becomes_a_passing_suite(built):
     quality = json.loads((built.data_dir / "reports" / "quality-warehouse-latest.json").read_text())
-    assert quality["success"] is True and len(quality["suites"]) == 8
+    assert quality["success"] is True and len(quality["suites"]) == 9
     results = check_tables(warehouse_path(built))
     contracts = [m for m in warehouse_models.models() if m.layer == "marts"]
     assert sorted(r.name for r in results) == sorted(m.name for m in contracts)
@@ -63,6 +63,27 @@ def test_failed_gate_keeps_the_previous_warehouse(built, monkeypatch):
     assert [suite["name"] for suite in failed] == ["works"]
     assert "max_value=3" in failed[0]["failures"][0]
 
+    # Data Docs show the run, and their index links to the failing suite's page
+    index = (built.data_dir / "quality" / "docs" / "index.html").read_text()
+    assert quality["data_docs"] == str(built.data_dir / "quality" / "docs" / "index.html")
+    pages = sorted((built.data_dir / "quality" / "docs" / "validations" / "warehouse" / "works").rglob("*.html"))
+    assert pages and any(str(p.relative_to(built.data_dir / "quality" / "docs")) in index for p in pages)
+    assert "expect_column_values_to_be_between" in pages[-1].read_text() or "cited_by_count" in pages[-1].read_text()
+
+    # the failed run is in the quality history that the next build publishes
+    from pipeline.run import build as rebuild
+
+    monkeypatch.undo()
+    rebuild(built, as_of=date(2026, 1, 3))
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_path(built)), read_only=True)
+    runs = con.execute(
+        "select gate, bool_and(suite_success) from quality_runs where suite = 'works' group by run_id, gate"
+    ).fetchall()
+    con.close()
+    assert ("warehouse", False) in runs and ("warehouse", True) in runs
+
 
 def test_orphan_relations_fail_the_gate(built):
     import duckdb
@@ -72,7 +93,14 @@ def test_orphan_relations_fail_the_gate(built):
     con.close()
     failed = {r.name: r.failures for r in check_tables(warehouse_path(built)) if not r.success}
     assert list(failed) == ["authorships"]
-    assert any("authorships.work_id values missing from works.work_id" in f for f in failed["authorships"])
+    assert any(
+        f.startswith("expect_column_values_to_be_in_set(column='work_id__exists_in_works'")
+        for f in failed["authorships"]
+    )
+    assert any(
+        f.startswith("expect_column_values_to_be_in_set(column='author_id__exists_in_profiles'")
+        for f in failed["authorships"]
+    )
 
 
 def test_large_tables_are_streamed_through_gx_in_chunks(built):
@@ -120,5 +148,16 @@ def test_publish_switches_whole_exports_and_keeps_two(built):
         build(built, as_of=date(2026, 1, day))
     exports = sorted(p.name for p in (built.data_dir / ".publish").iterdir())
     assert len(exports) == 2 and link.resolve().name == exports[-1] and first.name not in exports
-    assert sorted(p.name for p in link.iterdir()) == sorted(f"{t}.parquet" for t in (
-        "authorships", "collaborator_edges", "profiles", "quarantine", "topic_counts", "trust_snapshots", "works"))
+    assert sorted(p.name for p in link.iterdir()) == sorted(
+        f"{t}.parquet"
+        for t in (
+            "authorships",
+            "collaborator_edges",
+            "profiles",
+            "quality_runs",
+            "quarantine",
+            "topic_counts",
+            "trust_snapshots",
+            "works",
+        )
+    )
