@@ -124,8 +124,8 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
     settings = Settings().model_copy(update={"data_dir": data_dir, "as_of": date.fromisoformat(AS_OF)})
 
     t = time.perf_counter()
-    suites_mod._gx()
-    suites_mod._context()
+    suites_mod.gx_module()
+    gate_mod.quality_project(settings)
     phases["great_expectations import + context"] = time.perf_counter() - t
     peak["great_expectations import + context"] = rss_mb()
 
@@ -164,14 +164,14 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
 
         return gate
 
-    def warehouse_gate(settings_):
-        inner = original_warehouse_gate(settings_)
+    def warehouse_gate(settings_, **kwargs):
+        inner = original_warehouse_gate(settings_, **kwargs)
 
         def gate(path):
             peak["models"] = rss_mb()
             t0 = time.perf_counter()
             try:
-                inner(path)
+                return inner(path)
             finally:
                 gate_seconds["warehouse"] = time.perf_counter() - t0
                 peak["warehouse gate"] = rss_mb()
@@ -181,10 +181,10 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
     gate_mod.landing_gate, gate_mod.warehouse_gate = landing_gate, warehouse_gate
     original_export = build_mod.export_marts
 
-    def export_marts(settings_):
+    def export_marts(layout_):
         t0 = time.perf_counter()
         try:
-            return original_export(settings_)
+            return original_export(layout_)
         finally:
             gate_seconds["export"] = time.perf_counter() - t0
 
