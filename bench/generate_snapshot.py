@@ -275,7 +275,10 @@ def author_orcid(cfg: Config, a: int) -> str | None:
     if h % 10 >= 4:  # ~40% of authors have an ORCID
         return None
     digits = f"{(h >> 8) % 10**15:015d}"
-    check = "0123456789X"[(h >> 60) % 11]
+    total = 0
+    for digit in digits:  # ISO 7064 MOD 11-2, as ORCID computes its check digit
+        total = (total + int(digit)) * 2
+    check = "0123456789X"[(12 - total % 11) % 11]
     return f"https://orcid.org/{digits[0:4]}-{digits[4:8]}-{digits[8:12]}-{digits[12:15]}{check}"
 
 

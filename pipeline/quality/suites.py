@@ -165,7 +165,7 @@ def _details(item) -> ExpectationResult:
         element_count=found.get("element_count"),
         unexpected_count=found.get("unexpected_count"),
         observed_value=None if observed is None else json.dumps(observed, default=str),
-        examples=None if not examples else f"{examples!r:.120}",
+        examples=None if not examples else f"{examples[:5]!r:.120}",
     )
 
 
