@@ -10,10 +10,9 @@ import duckdb
 import pytest
 
 from pipeline.config import Component, Settings, TrustSettings
-from pipeline.schemas.lake import TrustSnapshotRow
-from pipeline.schemas.types import duckdb_columns
 from pipeline.trust.model import TrustFeatures, score, tier_for
 from pipeline.warehouse.build import run_model
+from pipeline.warehouse.dictionary import empty_schemas
 from pipeline.warehouse.models import Model
 from pipeline.warehouse.variables import model_variables, set_variables
 
@@ -40,22 +39,22 @@ def test_tiers_and_bounds():
 
 
 def _sql_scores(features: list[TrustFeatures], settings: Settings) -> dict[str, tuple[int, str, dict]]:
+    """Run intermediate/int_trust_scores on features fed with int_profile_features' real columns."""
     con = duckdb.connect()
     set_variables(con, model_variables(settings, date(2026, 1, 1)))
-    con.execute(
-        "create table int_profile_features (author_id varchar, works_count bigint, topics_count bigint, "
-        "close_collaborators_count bigint, followers_count bigint, verification_level varchar, claim_status varchar)"
-    )
-    con.execute(f"create table raw_trust_history ({duckdb_columns(TrustSnapshotRow)})")
-    con.execute("create table stg_openalex__merged_authors (merged_id varchar, surviving_id varchar)")
-    for i, f in enumerate(features):
-        con.execute(
-            "insert into int_profile_features values (?, ?, ?, ?, ?, ?, ?)",
+    columns = ", ".join(f'"{name}" {kind}' for name, kind in empty_schemas()["int_profile_features"])
+    con.execute(f"create table int_profile_features ({columns})")
+    con.executemany(
+        "insert into int_profile_features (author_id, works_count, topics_count, close_collaborators_count, "
+        "followers_count, verification_level, claim_status) values (?, ?, ?, ?, ?, ?, ?)",
+        [
             [f"A{i}", f.works_count, f.topics_count, f.close_collaborators_count, f.followers_count,
-             f.verification_level, f.claim_status],
-        )
-    run_model(con, Model("marts/trust_snapshots"))
-    rows = con.execute("select author_id, trust_score, trust_tier, components::varchar from trust_snapshots").fetchall()
+             f.verification_level, f.claim_status]
+            for i, f in enumerate(features)
+        ],
+    )  # fmt: skip
+    run_model(con, Model("intermediate/int_trust_scores"))
+    rows = con.execute("select author_id, trust_score, trust_tier, components::varchar from int_trust_scores").fetchall()
     return {a: (s, t, json.loads(c)) for a, s, t, c in rows}
 
 

@@ -11,20 +11,17 @@ only the columns it fills, and renaming an upstream column fails it.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Any
 
 import duckdb
 import pytest
 
 from pipeline.config import Settings
-from pipeline.storage.layout import DataLayout
 from pipeline.warehouse.build import run_macro, run_model
-from pipeline.warehouse.inputs import create_raw_inputs, raw_input_names
-from pipeline.warehouse.models import Macro, Model, discover, plan
+from pipeline.warehouse.dictionary import empty_schemas
+from pipeline.warehouse.models import Model, discover
 from pipeline.warehouse.variables import model_variables, set_variables
 
 AS_OF = date(2026, 1, 1)
@@ -37,22 +34,9 @@ class Result:
     rows: list[tuple]
 
 
-@cache
 def upstream_schemas() -> dict[str, list[tuple[str, str]]]:
     """name -> [(column, type)] of every raw input and model, as the build makes them."""
-    con = duckdb.connect()
-    with tempfile.TemporaryDirectory() as empty:
-        set_variables(con, model_variables(Settings(), AS_OF))
-        create_raw_inputs(con, DataLayout.of(Settings(data_dir=empty)))
-        for step in plan(raw_input_names()):
-            if isinstance(step, Macro):
-                run_macro(con, step)
-            else:
-                run_model(con, step)
-        names = sorted(raw_input_names()) + [s.name for s in plan(raw_input_names()) if isinstance(s, Model)]
-        schemas = {name: [(row[0], row[1]) for row in con.execute(f"describe {name}").fetchall()] for name in names}
-    con.close()
-    return schemas
+    return empty_schemas()
 
 
 class SqlHarness:
