@@ -256,6 +256,15 @@ def quality(
     _guarded(debug, action)
 
 
+def _mount_subcommands() -> None:
+    from pipeline.requests.cli import request_app
+
+    app.add_typer(request_app, name="request")
+
+
+_mount_subcommands()
+
+
 def main() -> None:  # pragma: no cover - console-script shim
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()
