@@ -1,0 +1,1 @@
+"""Fakes of external services, served over loopback for tests (never the network)."""
