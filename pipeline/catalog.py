@@ -20,10 +20,13 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from pipeline.landing.parsers import Parser, csv_parser, json_parser
+from pipeline.schemas.arxiv import ArxivEntry
 from pipeline.schemas.contracts import TableContract, contract_from_row_model
-from pipeline.schemas.lake import AuthorRow, MergedAuthorRow, PlatformEventRow, WorkRow
+from pipeline.schemas.lake import ArxivEntryRow, AuthorRow, MergedAuthorRow, PlatformEventRow, WorkRow
 from pipeline.schemas.openalex import Author, Work
 from pipeline.schemas.platform import MergedAuthorId, PlatformEvent
+from pipeline.sources.arxiv.settings import ENTITY as ARXIV_ENTRIES
+from pipeline.sources.arxiv.settings import SOURCE_NAME as ARXIV_API
 from pipeline.sources.openalex.settings import SOURCE_NAME as OPENALEX_SNAPSHOT
 from pipeline.sources.platform.events_file import SOURCE_NAME as PLATFORM
 
@@ -108,5 +111,8 @@ CATALOG = Catalog(
             grain="one row per merge",
         ),
         LandedTable(PLATFORM, "events", PlatformEvent, PlatformEventRow, grain="one row per event delivery"),
+        # arXiv entries: one row per entry of every landed Atom page; authors are a list column
+        # (arXiv has only names). replay: lands the same pages under the same declaration.
+        LandedTable(ARXIV_API, ARXIV_ENTRIES, ArxivEntry, ArxivEntryRow, grain="one row per arXiv entry record"),
     ]
 )

@@ -104,6 +104,35 @@ class MergedAuthorRow(_Row):
     line_number: LineNumber
 
 
+class LandedArxivAuthor(_Row):
+    name: str = Field(description="the author's name as arXiv lists it (arXiv has no author ids)")
+    position_index: int = Field(ge=0, description="the author's position in the entry's author list, from 0")
+    affiliations: list[str]
+
+
+class ArxivEntryRow(_Row):
+    """One row per arXiv entry *record* landed (a paper, at the version arXiv served)."""
+
+    arxiv_id: str = Field(
+        pattern=r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})$",
+        description="arXiv id without its version (2012.04030, astro-ph/0601001)",
+    )
+    version: int | None = Field(ge=1, description="the version arXiv served (the N of vN)")
+    title: str | None
+    abstract: str | None
+    authors: list[LandedArxivAuthor]
+    primary_category: str | None = Field(description="arXiv primary category, e.g. cs.LG")
+    other_categories: list[str] = Field(description="the entry's other categories, primary excluded")
+    doi: str | None = Field(description="DOI of the published version, bare and lower-case")
+    journal_ref: str | None = Field(description="journal reference of the published version, as the authors gave it")
+    comment: str | None
+    published_at: datetime | None = Field(description="when version 1 was submitted")
+    updated_at: datetime | None = Field(description="when the served version was submitted")
+    record_source: RecordSource
+    source_file: SourceFile
+    line_number: LineNumber
+
+
 class PlatformEventRow(_Row):
     """One row per platform event delivery: claims, follows, verification."""
 
