@@ -27,6 +27,7 @@ from pipeline.schemas.openalex import Author, Work
 from pipeline.schemas.platform import MergedAuthorId, PlatformEvent
 from pipeline.sources.arxiv.settings import ENTITY as ARXIV_ENTRIES
 from pipeline.sources.arxiv.settings import SOURCE_NAME as ARXIV_API
+from pipeline.sources.openalex.settings import API_SOURCE_NAME as OPENALEX_API
 from pipeline.sources.openalex.settings import SOURCE_NAME as OPENALEX_SNAPSHOT
 from pipeline.sources.platform.events_file import SOURCE_NAME as PLATFORM
 
@@ -111,6 +112,11 @@ CATALOG = Catalog(
             grain="one row per merge",
         ),
         LandedTable(PLATFORM, "events", PlatformEvent, PlatformEventRow, grain="one row per event delivery"),
+        # OpenAlex API responses (landed raw, then read record by record) land the snapshot's tables;
+        # a 301 on a merged author id is one merged_authors record.
+        LandedTable(OPENALEX_API, "works", Work, WorkRow, grain="one row per work record"),
+        LandedTable(OPENALEX_API, "authors", Author, AuthorRow, grain="one row per author record"),
+        LandedTable(OPENALEX_API, "merged_authors", MergedAuthorId, MergedAuthorRow, grain="one row per merge"),
         # arXiv entries: one row per entry of every landed Atom page; authors are a list column
         # (arXiv has only names). replay: lands the same pages under the same declaration.
         LandedTable(ARXIV_API, ARXIV_ENTRIES, ArxivEntry, ArxivEntryRow, grain="one row per arXiv entry record"),

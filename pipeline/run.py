@@ -22,11 +22,12 @@ def today_utc() -> date:
     return datetime.now(UTC).date()
 
 
-def collect_inputs(specs: list[str]) -> list[InputFile]:
-    """Every input file of every ``--source`` spec, in order."""
+def collect_inputs(specs: list[str], settings: Settings | None = None) -> list[InputFile]:
+    """Every input file of every ``--source`` spec, in order. Sources that fetch
+    (``openalex-api:…``) fetch here, landing raw responses under ``settings``' data dir."""
     inputs: list[InputFile] = []
     for spec in specs:
-        for source in parse_source_spec(spec):
+        for source in parse_source_spec(spec, settings):
             inputs.extend(source.files())
     return inputs
 

@@ -4,7 +4,10 @@ SPEC forms:
 
 - ``sample``: the bundled sample (an OpenAlex snapshot + a platform events file);
 - ``openalex-snapshot:PATH``: an OpenAlex snapshot rooted at PATH;
-- ``platform-events:PATH``: a JSON Lines file of platform events.
+- ``platform-events:PATH``: a JSON Lines file of platform events;
+- ``openalex-api:authors=A1,A2`` / ``openalex-api:orcid=…``: fetched from the OpenAlex API
+  (needs the settings: responses land raw under the data dir);
+- ``replay:DIR``: every input rebuilt from the raw responses landed under DIR (a data dir or its raw dir).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from pipeline.config import Settings
 from pipeline.errors import SourceSpecError
 from pipeline.sources.base import InputFile
 from pipeline.sources.openalex.snapshot import OpenAlexSnapshot
@@ -34,13 +38,25 @@ def sample_sources() -> list[Source]:
     ]
 
 
-def parse_source_spec(spec: str) -> list[Source]:
-    """Turn one ``--source`` value into sources, or raise with the accepted forms."""
+def parse_source_spec(spec: str, settings: Settings | None = None) -> list[Source]:
+    """Turn one ``--source`` value into sources, or raise with the accepted forms.
+    ``settings`` locate the data dir of sources that fetch (default: from the environment)."""
     kind, _, arg = spec.partition(":")
+    if kind == "openalex-api" and arg:
+        from pipeline.sources.openalex.api import parse_api_spec
+
+        return [parse_api_spec(arg, settings)]
+    if kind == "replay" and arg:
+        from pipeline.sources.raw import ReplaySource
+
+        return [ReplaySource(Path(arg))]
     if kind == "sample" and not arg:
         return sample_sources()
     if kind == "openalex-snapshot" and arg:
         return [OpenAlexSnapshot(Path(arg).expanduser())]
     if kind == "platform-events" and arg:
         return [PlatformEventsFile(Path(arg).expanduser())]
-    raise SourceSpecError(f"unknown source {spec!r}; use 'sample', 'openalex-snapshot:PATH' or 'platform-events:PATH'")
+    raise SourceSpecError(
+        f"unknown source {spec!r}; use 'sample', 'openalex-snapshot:PATH', 'platform-events:PATH', "
+        "'openalex-api:authors=A1,A2', 'openalex-api:orcid=…' or 'replay:DIR'"
+    )

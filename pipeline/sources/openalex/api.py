@@ -1,0 +1,234 @@
+"""The OpenAlex API source: ``openalex-api:authors=A1,A2`` and ``openalex-api:orcid=…``.
+
+``files()`` fetches each author (``GET /authors/{id}``, or ``/authors/orcid:{orcid}``)
+and all of their works (``GET /works?filter=author.id:{id}``, cursor paging), landing
+every response raw, then returns the landing inputs of every raw response of this
+source that is not landed yet (landing skips the ones already in the lake), so a
+fetch that was killed before landing is landed by the next run.
+
+Resumable: after each page (and the whole re-fetch of any work whose author list
+was truncated) the cursor of the next page is checkpointed; a re-run continues
+from it. Incremental: a finished listing leaves the newest ``updated_date`` it saw
+as the author's high-water mark, and the next run asks only for
+``from_updated_date:<mark>`` (the warehouse keeps the newest record of each work).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Protocol
+
+from pipeline.config import Settings, load_settings
+from pipeline.errors import SourceSpecError
+from pipeline.schemas.ids import short_id
+from pipeline.sources.base import InputFile
+from pipeline.sources.openalex.client import AUTHORS, WORKS, ClientStats, OpenAlexClient
+from pipeline.sources.openalex.settings import API_SOURCE_NAME, OpenAlexAPISettings
+from pipeline.sources.raw import RawStore
+from pipeline.sources.state import AuthorState, SourceState
+
+log = logging.getLogger(__name__)
+
+WORKS_LISTING = "works"
+
+
+class FetchObserver(Protocol):
+    """Told about fetch progress (the CLI draws progress bars with it)."""
+
+    def author_started(self, author_id: str, expected_pages: int | None) -> None: ...
+
+    def page_fetched(self, author_id: str, records: int, stats: ClientStats) -> None: ...
+
+    def author_finished(self, author_id: str, stats: ClientStats) -> None: ...
+
+    def source_finished(self, stats: ClientStats, records: int) -> None: ...
+
+
+_observer: ContextVar[FetchObserver | None] = ContextVar("openalex_fetch_observer", default=None)
+
+
+@contextlib.contextmanager
+def observe_fetch(observer: FetchObserver) -> Iterator[FetchObserver]:
+    """Report the progress of every API fetch in this block to ``observer``."""
+    token = _observer.set(observer)
+    try:
+        yield observer
+    finally:
+        _observer.reset(token)
+
+
+@dataclass
+class PlannedFetch:
+    """What fetching one author would do (``pipeline sources``)."""
+
+    requested: str
+    author_id: str
+    display_name: str | None
+    works_count: int | None
+    since: str | None  # from_updated_date that would be sent
+    resume_cursor: str | None  # a checkpoint the fetch would resume from
+    pages: int  # at most
+    requests: int
+    credits: int
+
+
+class OpenAlexAPISource:
+    """The works and records of some authors, fetched from the OpenAlex API."""
+
+    name = API_SOURCE_NAME
+
+    def __init__(
+        self,
+        authors: list[str] | None = None,
+        orcids: list[str] | None = None,
+        settings: Settings | None = None,
+        api: OpenAlexAPISettings | None = None,
+    ) -> None:
+        self.authors = [str(short_id(a)).upper() for a in authors or []]
+        self.orcids = list(orcids or [])
+        if not self.authors and not self.orcids:
+            raise SourceSpecError("openalex-api needs authors=A1,A2 or orcid=0000-0000-0000-0000")
+        self.settings = settings or load_settings()
+        self.api = api or OpenAlexAPISettings()
+        self.stats = ClientStats()
+        self.records_fetched = 0
+
+    def __repr__(self) -> str:
+        return f"OpenAlexAPISource(authors={self.authors!r}, orcids={self.orcids!r})"
+
+    @property
+    def requested(self) -> list[str]:
+        return [*self.authors, *(f"orcid:{o}" for o in self.orcids)]
+
+    # -- fetching ---------------------------------------------------------------
+    def files(self) -> list[InputFile]:
+        """Fetch every author (landing raw responses), then the inputs to land."""
+        raw = RawStore.of(self.settings)
+        client = OpenAlexClient(self.api, raw=raw, stats=self.stats)
+        state = SourceState.of(self.settings, API_SOURCE_NAME)
+        observer = _observer.get()
+        try:
+            for ident in self.requested:
+                self._fetch_author(client, state, ident, observer)
+        finally:
+            if observer is not None:
+                observer.source_finished(self.stats, self.records_fetched)
+        return list(raw.inputs(API_SOURCE_NAME))
+
+    def _fetch_author(self, client: OpenAlexClient, store: SourceState, ident: str, observer) -> None:
+        author = client.get_one(AUTHORS, ident)
+        document = author.document if isinstance(author.document, dict) else {}
+        author_id = str(short_id(document.get("id") or ident)).upper()
+        state = self._state_for(store, author_id, author.merged_from)
+        checkpoint = state.checkpoints.get(WORKS_LISTING)
+        if checkpoint is None:
+            since = state.high_water[:10] if state.high_water and self.api.incremental_filter else None
+            checkpoint = {"cursor": "*", "since": since, "pages": 0, "records": 0, "max_updated": None}
+            store.checkpoint(state, WORKS_LISTING, **checkpoint)
+        elif checkpoint.get("cursor") is None:  # killed between the last page and finishing
+            store.finish(state, WORKS_LISTING)
+            return
+        if observer is not None:
+            observer.author_started(author_id, _pages(document.get("works_count"), self.api.per_page))
+        query = f"author.id:{author_id}" + (f",from_updated_date:{checkpoint['since']}" if checkpoint["since"] else "")
+        pages = client.pages(
+            WORKS,
+            filter=query,
+            cap=self.api.max_pages,
+            cursor=checkpoint["cursor"],
+            select=self.api.works_select or None,
+        )
+        for page in pages:
+            for work in page.results:
+                if work.get("is_authors_truncated"):
+                    client.get_one(WORKS, str(work.get("id")))  # the whole author list, landed raw
+            updated = [str(w["updated_date"]) for w in page.results if w.get("updated_date")]
+            newest = max(filter(None, [checkpoint.get("max_updated"), *updated]), default=None)
+            checkpoint = {
+                **checkpoint,
+                "cursor": page.next_cursor if page.results else None,
+                "pages": checkpoint["pages"] + 1,
+                "records": checkpoint["records"] + len(page.results),
+                "max_updated": newest,
+            }
+            store.checkpoint(state, WORKS_LISTING, **checkpoint)
+            self.records_fetched += len(page.results)
+            if observer is not None:
+                observer.page_fetched(author_id, len(page.results), client.stats)
+        store.finish(state, WORKS_LISTING)
+        if observer is not None:
+            observer.author_finished(author_id, client.stats)
+
+    @staticmethod
+    def _state_for(store: SourceState, author_id: str, merged_from: str | None) -> AuthorState:
+        """The survivor's state; a retired id's own state (fetched before the merge) folds into it."""
+        state = store.load(author_id)
+        if merged_from and merged_from != author_id:
+            old = store.load(merged_from)
+            if old.author_id == merged_from and (old.high_water or old.checkpoints):
+                state.high_water = state.high_water or old.high_water
+                store.reset(merged_from)
+            if merged_from not in state.aliases:
+                state.aliases.append(merged_from)
+            store.save(state)
+        return state
+
+    # -- the dry run ------------------------------------------------------------
+    def plan(self) -> list[PlannedFetch]:
+        """What a run would fetch and cost, from the (free) author singletons only;
+        nothing is landed and no works page is requested."""
+        client = OpenAlexClient(self.api, raw=None)
+        store = SourceState.of(self.settings, API_SOURCE_NAME)
+        planned = []
+        for ident in self.requested:
+            document = client.get_one(AUTHORS, ident).document or {}
+            author_id = str(short_id(document.get("id") or ident)).upper()
+            state = store.load(author_id)
+            checkpoint = state.checkpoints.get(WORKS_LISTING) or {}
+            since = checkpoint.get("since") if checkpoint else None
+            if not checkpoint and state.high_water and self.api.incremental_filter:
+                since = state.high_water[:10]
+            works_count = document.get("works_count")
+            pages = _pages(works_count, self.api.per_page) or 1
+            if checkpoint:
+                pages = max(pages - int(checkpoint.get("pages") or 0), 1)
+            planned.append(
+                PlannedFetch(
+                    requested=ident,
+                    author_id=author_id,
+                    display_name=document.get("display_name"),
+                    works_count=works_count,
+                    since=since,
+                    resume_cursor=checkpoint.get("cursor") if checkpoint else None,
+                    pages=pages,
+                    requests=1 + pages,
+                    credits=self.api.singleton_cost + pages * self.api.list_cost,
+                )
+            )
+        return planned
+
+
+def _pages(works_count: object, per_page: int) -> int | None:
+    """Pages a full listing takes: one per ``per_page`` works, plus the empty last one
+    when the count is an exact multiple."""
+    if not isinstance(works_count, int) or works_count < 0:
+        return None
+    return max(math.ceil(works_count / per_page), 1)
+
+
+def parse_api_spec(arg: str, settings: Settings | None = None) -> OpenAlexAPISource:
+    """``authors=A1,A2`` or ``orcid=0000-…[,…]`` (after ``openalex-api:``)."""
+    key, _, values = arg.partition("=")
+    items = [v.strip() for v in values.split(",") if v.strip()]
+    if key == "authors" and items:
+        return OpenAlexAPISource(authors=items, settings=settings)
+    if key == "orcid" and items:
+        return OpenAlexAPISource(orcids=items, settings=settings)
+    raise SourceSpecError(
+        f"unknown openalex-api source {arg!r}; use 'openalex-api:authors=A1,A2' or 'openalex-api:orcid=0000-…'"
+    )
