@@ -3,14 +3,18 @@ as landing inputs.
 
 Layout under ``DataLayout.raw_dir`` (``DIR/raw``)::
 
-    raw/source=<source>/entity=<entity>/fetched_on=YYYY-MM-DD/<stamp>-<sha12>.body
-    raw/source=<source>/entity=<entity>/fetched_on=YYYY-MM-DD/<stamp>-<sha12>.meta.json
+    raw/source=<source>/entity=<entity>/fetched_on=YYYY-MM-DD/<digest>.body
+    raw/source=<source>/entity=<entity>/fetched_on=YYYY-MM-DD/<digest>.meta.json
 
 The ``.body`` holds the response bytes exactly as received; the ``.meta.json``
 sidecar holds the URL (secrets redacted as ``api_key=REDACTED``), the status, the
 headers that matter, the fetch time, the entity and the *record format*: the
 name of the function that turns the body into records. Both files are written
 atomically (body first; the sidecar is the "landed" marker) and never rewritten.
+``<digest>`` hashes the redacted URL and the body: the same answer to the same
+request on the same day is one file (answers without records, such as errors,
+are kept once per attempt), so a fetch that is killed after landing a
+page and re-asks for it on resuming does not land its records twice.
 
 Public API (stable; the arXiv source builds on it):
 
@@ -36,7 +40,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -176,9 +179,6 @@ class RawResponse:
         )
 
 
-_sequence = itertools.count()
-
-
 class RawStore:
     """The raw responses under one raw root (``DIR/raw``)."""
 
@@ -210,15 +210,20 @@ class RawStore:
     ) -> RawResponse:
         """Land one response (body, then its sidecar); the URL and headers are redacted here."""
         fetched_at = fetched_at or datetime.now(UTC)
+        url = redact_url(url)
         digest = hashlib.sha256(body).hexdigest()
-        stamp = fetched_at.strftime("%Y%m%dT%H%M%S%fZ")
+        # Answers with records are keyed by content (re-asking lands nothing twice); the others
+        # (errors, retries) by time too, so every attempt stays on record.
+        when = "" if record_format else fetched_at.isoformat()
+        stem = hashlib.sha256(f"{source}|{entity}|{url}|{digest}|{when}".encode()).hexdigest()[:24]
         folder = self._store.join(f"source={source}", f"entity={entity}", f"fetched_on={fetched_at.date().isoformat()}")
-        stem = f"{stamp}-{next(_sequence) % 10000:04d}-{digest[:12]}"
         body_path, meta_path = f"{folder}/{stem}{BODY_SUFFIX}", f"{folder}/{stem}{META_SUFFIX}"
+        if self._store.exists(meta_path):  # the same answer landed earlier today: immutable, keep it
+            return RawResponse(Path(body_path), Path(meta_path))
         meta = {
             "source": source,
             "entity": entity,
-            "url": redact_url(url),
+            "url": url,
             "status": status,
             "headers": kept_headers(headers),
             "fetched_at": fetched_at.isoformat(),
@@ -238,7 +243,7 @@ class RawStore:
         for meta in self._store.files(pattern):
             body = meta[: -len(META_SUFFIX)] + BODY_SUFFIX
             found.append(RawResponse(Path(body), Path(meta)))
-        return sorted(found, key=lambda r: r.meta_path.name)
+        return sorted(found, key=lambda r: (r.meta.get("fetched_at", ""), r.meta_path.name))
 
     def inputs(self, source: str | None = None) -> list[RawInputFile]:
         """Landing inputs of every landed response that carries records."""

@@ -32,9 +32,22 @@ from pipeline.schemas.ids import short_id
 from pipeline.schemas.openalex import Author, Work
 from pipeline.sources.openalex.records import LIST_PAGE, MERGE, SINGLETON
 from pipeline.sources.openalex.settings import API_SOURCE_NAME, OpenAlexAPISettings
-from pipeline.sources.raw import RawResponse, RawStore, redact
+from pipeline.sources.raw import RawResponse, RawStore, redact, redact_url
 
 log = logging.getLogger(__name__)
+
+
+class _RedactSecrets(logging.Filter):
+    """urllib3 logs every request line at DEBUG, query string (and so the api_key) included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact_url(record.getMessage()), ()
+        return True
+
+
+_urllib3_log = logging.getLogger("urllib3.connectionpool")
+if not any(isinstance(f, _RedactSecrets) for f in _urllib3_log.filters):
+    _urllib3_log.addFilter(_RedactSecrets())
 
 
 class OpenAlexError(PipelineError):
