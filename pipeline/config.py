@@ -66,6 +66,27 @@ class QualitySettings(BaseModel):
     max_drop_ratio: float = Field(default=0.2, ge=0.0, le=1.0)
 
 
+class RequestSettings(BaseModel):
+    """How the durable request log is worked off (CLI, Airflow DAGs)."""
+
+    # Requests per mapped Airflow task (one API fetch + one landing per batch).
+    batch_size: int = Field(default=10, ge=1)
+    # Batches one run claims at most; the rest wait for the next run (keeps below [core] max_map_length).
+    max_batches: int = Field(default=32, ge=1, le=1024)
+    # A claimed request returns to the queue if its runner has not finished it by then.
+    lease_seconds: float = Field(default=1800.0, gt=0)
+    # A failed request is retried this many times (across runs) before it stays failed.
+    max_attempts: int = Field(default=5, ge=1)
+    # refresh_stale_profiles files a request for authors whose data is older than this ...
+    stale_after_days: int = Field(default=7, ge=0)
+    # ... but at most this many per run, oldest first.
+    stale_max_per_run: int = Field(default=100, ge=1)
+    # The Redis doorbell (pub/sub) and its channels.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    requests_channel: str = "scholarly.requests"
+    events_channel: str = "scholarly.events"
+
+
 class Settings(BaseSettings):
     """Pipeline settings; see the module docstring for overriding them."""
 
@@ -91,6 +112,7 @@ class Settings(BaseSettings):
     graph: GraphSettings = GraphSettings()
     trust: TrustSettings = TrustSettings()
     quality: QualitySettings = QualitySettings()
+    requests: RequestSettings = RequestSettings()
 
 
 def load_settings(data_dir: Path | str | None = None, as_of: date | None = None, **overrides) -> Settings:

@@ -19,3 +19,7 @@ class QualityGateError(PipelineError):
 
 class NotFoundError(PipelineError):
     """A profile lookup matched nothing (or too many)."""
+
+
+class TransientError(PipelineError):
+    """A fault that may pass by itself (rate limit, server error, network): retry later."""

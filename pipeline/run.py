@@ -32,6 +32,29 @@ def collect_inputs(specs: list[str], settings: Settings | None = None) -> list[I
     return inputs
 
 
+def plan_inputs(specs: list[str], per_batch: int) -> list[list[str]]:
+    """The input files of ``specs`` (sources that need no fetching, such as snapshots), split into
+    batches of ``per_batch`` input keys: the bulk DAG lands each batch in its own mapped task."""
+    if per_batch < 1:
+        from pipeline.errors import SourceSpecError
+
+        raise SourceSpecError(f"parts per task must be at least 1, got {per_batch}")
+    keys = [item.key for item in collect_inputs(specs)]
+    return [keys[start : start + per_batch] for start in range(0, len(keys), per_batch)]
+
+
+def land_selected(specs: list[str], keys: list[str], settings: Settings) -> LandingReport:
+    """Land only the input files of ``specs`` whose key is in ``keys`` (one batch of :func:`plan_inputs`)."""
+    from pipeline.errors import SourceSpecError
+
+    wanted = set(keys)
+    inputs = [item for item in collect_inputs(specs) if item.key in wanted]
+    missing = wanted - {item.key for item in inputs}
+    if missing:
+        raise SourceSpecError(f"{len(missing)} planned input(s) are no longer in {', '.join(specs)}; re-plan the run")
+    return land_sources(inputs, settings)
+
+
 def land_sources(
     inputs: list[InputFile],
     settings: Settings,

@@ -31,8 +31,8 @@ DataDirOption = Annotated[
     Path | None, typer.Option("--data-dir", help="Where the lake and warehouse live. [default: ./data]")
 ]
 RedisUrlOption = Annotated[
-    str,
-    typer.Option("--redis-url", envvar="PIPELINE_REDIS_URL", help="Redis that carries the doorbell."),
+    str | None,
+    typer.Option("--redis-url", help="Redis that carries the doorbell. [default: PIPELINE_REQUESTS__REDIS_URL]"),
 ]
 NoDoorbellOption = Annotated[
     bool, typer.Option("--no-doorbell", help="Only file in the log; the next scheduled sweep processes it.")
@@ -51,7 +51,7 @@ def add(
     data_dir: DataDirOption = None,
     requested_by: RequestedByOption = None,
     no_doorbell: NoDoorbellOption = False,
-    redis_url: RedisUrlOption = "redis://127.0.0.1:6379/0",
+    redis_url: RedisUrlOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Ask for researcher profiles to be refreshed."""
@@ -82,7 +82,7 @@ def event(
     data_dir: DataDirOption = None,
     requested_by: RequestedByOption = None,
     no_doorbell: NoDoorbellOption = False,
-    redis_url: RedisUrlOption = "redis://127.0.0.1:6379/0",
+    redis_url: RedisUrlOption = None,
     debug: DebugOption = False,
 ) -> None:
     """File a platform event (claim, follow, unfollow, verify)."""
@@ -144,9 +144,12 @@ def list_requests(
     _guarded(debug, action)
 
 
-def _file_and_ring(envelopes, data_dir: Path | None, redis_url: str, doorbell: bool) -> None:
+def _file_and_ring(envelopes, data_dir: Path | None, redis_url: str | None, doorbell: bool) -> None:
+    from pipeline.config import load_settings
     from pipeline.requests.doorbell import DoorbellError, ring
 
+    settings = load_settings(data_dir)
+    redis_url = redis_url or settings.requests.redis_url
     request_log = _open_log(data_dir)
     filed = []
     for envelope in envelopes:
@@ -162,7 +165,7 @@ def _file_and_ring(envelopes, data_dir: Path | None, redis_url: str, doorbell: b
         return
     try:
         for envelope, _ in filed:
-            ring(redis_url, None, envelope)
+            ring(redis_url, None, envelope, settings=settings)
     except DoorbellError as exc:
         err_console.print(f"[bold yellow]warning:[/] {exc}", highlight=False, soft_wrap=True)
         return
@@ -171,9 +174,57 @@ def _file_and_ring(envelopes, data_dir: Path | None, redis_url: str, doorbell: b
 
 def _open_log(data_dir: Path | None):
     from pipeline.config import load_settings
-    from pipeline.requests.log import RequestLog, request_log_path
+    from pipeline.requests.process import open_log
 
-    return RequestLog(request_log_path(load_settings(data_dir).data_dir))
+    return open_log(load_settings(data_dir))
+
+
+@request_app.command("process")
+def process(
+    kind: Annotated[str | None, typer.Option("--kind", help="profile | event. [default: both]")] = None,
+    data_dir: DataDirOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Work off the pending requests now, in this process (what the Airflow DAGs do in mapped tasks)."""
+    from pipeline.config import load_settings
+    from pipeline.requests.process import process_pending
+
+    def action() -> None:
+        if kind not in (None, "profile", "event"):
+            raise PipelineError(f"unknown --kind {kind!r}; use profile or event")
+        results = process_pending(load_settings(data_dir), kind)
+        if not results:
+            console.print("no pending requests")
+        for result in results:
+            console.print(result.summary(), highlight=False)
+            for request_id, reason in {**result.failed, **result.retry_later}.items():
+                console.print(f"  #{request_id}: {reason}", highlight=False, soft_wrap=True)
+        if any(result.failed or result.retry_later for result in results):
+            raise typer.Exit(code=1)
+
+    _guarded(debug, action)
+
+
+@request_app.command("stale")
+def stale(
+    older_than_days: Annotated[
+        int | None, typer.Option("--older-than-days", min=0, help="[default: PIPELINE_REQUESTS__STALE_AFTER_DAYS, 7]")
+    ] = None,
+    data_dir: DataDirOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """File refresh requests for published authors whose data is older than N days."""
+    from pipeline.config import load_settings
+    from pipeline.requests.process import file_stale_requests
+
+    def action() -> None:
+        settings = load_settings(data_dir)
+        if older_than_days is not None:
+            settings.requests.stale_after_days = older_than_days
+        filed = file_stale_requests(settings)
+        console.print(f"filed {len(filed)} stale-profile request(s)")
+
+    _guarded(debug, action)
 
 
 def _describe(envelope: dict) -> str:
@@ -199,6 +250,8 @@ def _guarded(debug: bool, action) -> None:
     """Run a command body; failures become one line on stderr and exit 1 (like the main CLI)."""
     try:
         action()
+    except typer.Exit:
+        raise
     except Exception as exc:
         if debug:
             raise

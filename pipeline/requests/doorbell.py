@@ -18,11 +18,9 @@ from pipeline.errors import PipelineError
 from pipeline.requests.envelope import EventRequest, InvalidEnvelopeError, ProfileRequest, parse_envelope
 from pipeline.requests.log import AddResult, RequestLog
 
+# Defaults of ``Settings.requests`` (PIPELINE_REQUESTS__REQUESTS_CHANNEL, …__EVENTS_CHANNEL, …__REDIS_URL).
 REQUESTS_CHANNEL = "scholarly.requests"
 EVENTS_CHANNEL = "scholarly.events"
-CHANNELS: tuple[str, ...] = (REQUESTS_CHANNEL, EVENTS_CHANNEL)
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-REDIS_URL_ENV = "PIPELINE_REDIS_URL"
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +29,11 @@ class DoorbellError(PipelineError):
     """The doorbell could not be rung (Redis unreachable). The durable log still has the request."""
 
 
-def channel_for(envelope: ProfileRequest | EventRequest) -> str:
-    """``scholarly.requests`` for profile requests, ``scholarly.events`` for platform events."""
+def channel_for(envelope: ProfileRequest | EventRequest, settings=None) -> str:
+    """The requests channel for profile requests, the events channel for platform events
+    (``scholarly.requests`` / ``scholarly.events`` unless ``settings.requests`` says otherwise)."""
+    if settings is not None:
+        return settings.requests.events_channel if envelope.kind == "event" else settings.requests.requests_channel
     return EVENTS_CHANNEL if envelope.kind == "event" else REQUESTS_CHANNEL
 
 
@@ -42,13 +43,14 @@ def ring(
     envelope: ProfileRequest | EventRequest | Mapping[str, Any] | str,
     *,
     timeout_seconds: float = 5.0,
+    settings=None,
 ) -> int:
     """Publish ``envelope`` (a model, a dict or JSON text) on ``channel`` (default: the envelope's channel).
     Returns how many subscribers received it; 0 is normal when no watcher is listening."""
     import redis
 
     if isinstance(envelope, ProfileRequest | EventRequest):
-        channel = channel or channel_for(envelope)
+        channel = channel or channel_for(envelope, settings)
         message = envelope.to_json()
     elif isinstance(envelope, Mapping):
         message = json.dumps(dict(envelope), default=str)

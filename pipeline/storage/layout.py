@@ -18,6 +18,8 @@ reports and the publish switch stay local to the host that builds.
     DIR/publish -> .publish/<stamp>  the Parquet outputs, switched in one rename
     DIR/reports/<kind>-latest.json and <kind>-<stamp>.json
     DIR/.pipeline.lock              one writer at a time
+    DIR/requests/requests.sqlite    the durable request log
+    DIR/inbox/events/batch-<hash>.jsonl   platform events taken from the log, as landed
 """
 
 from __future__ import annotations
@@ -123,6 +125,11 @@ class DataLayout:
     raw_dir = _under_data_dir("raw", "Raw API responses, landed immutable before they are parsed.")
 
     state_dir = _under_data_dir("state", "Cursor checkpoints and high-water marks of the live sources.")
+
+    inbox_dir = _under_data_dir("inbox", "Batches of filed platform events, written once, then landed.")
+
+    def inbox_file(self, kind: str, name: str) -> Path:
+        return self.inbox_dir / kind / name
 
     @property
     def requests_db(self) -> Path:
