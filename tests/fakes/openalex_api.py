@@ -35,7 +35,8 @@ cost the answer is ``429`` with ``X-RateLimit-Remaining: 0`` (daily credits exha
 Faults (``api.fail(kind, path=prefix, times=n, ...)``, consumed in order):
 ``"429"`` (with ``Retry-After``), ``"credits"`` (exhausted), ``"403"``, ``"500"``,
 ``"timeout"`` (answers after ``delay`` seconds), ``"truncated"`` (the body cut in half),
-``"404"``, ``"400"``. ``api.update_work(work_id, **fields)`` changes a work (for
+``"404"``, ``"400"``, and ``"pass"`` (answer normally: lets a later fault hit the n-th request).
+``api.update_work(work_id, **fields)`` changes a work (for
 incremental runs); ``api.requests`` logs every request as ``(path, args)``, with the
 ``api_key`` value replaced by ``"<key>"`` (``api.received_keys`` holds the values).
 """
@@ -253,7 +254,7 @@ class FakeOpenAlexAPI:
             or any(self.merged.get(_short(a["author"].get("id"))) == author_id for a in w["authorships"])
         ]
         if since:
-            matching = [w for w in matching if (w.get("updated_date") or "")[:10] >= since[:10]]
+            matching = [w for w in matching if (w.get("updated_date") or "")[: len(since)] >= since]
         per_page = min(int(request.args.get("per_page", 25)), 200)
         cursor = request.args.get("cursor")
         if cursor is None:

@@ -127,8 +127,9 @@ class OpenAlexAPISource:
         state = self._state_for(store, author_id, author.merged_from)
         checkpoint = state.checkpoints.get(WORKS_LISTING)
         if checkpoint is None:
-            since = state.high_water[:10] if state.high_water and self.api.incremental_filter else None
+            since = state.high_water[:19] if state.high_water and self.api.incremental_filter else None
             checkpoint = {"cursor": "*", "since": since, "pages": 0, "records": 0, "max_updated": None}
+            checkpoint["seen_up_to"] = state.high_water if since else None
             store.checkpoint(state, WORKS_LISTING, **checkpoint)
         elif checkpoint.get("cursor") is None:  # killed between the last page and finishing
             store.finish(state, WORKS_LISTING)
@@ -142,6 +143,7 @@ class OpenAlexAPISource:
             cap=self.api.max_pages,
             cursor=checkpoint["cursor"],
             select=self.api.works_select or None,
+            seen_up_to=checkpoint.get("seen_up_to"),
         )
         for page in pages:
             for work in page.results:
@@ -192,7 +194,7 @@ class OpenAlexAPISource:
             checkpoint = state.checkpoints.get(WORKS_LISTING) or {}
             since = checkpoint.get("since") if checkpoint else None
             if not checkpoint and state.high_water and self.api.incremental_filter:
-                since = state.high_water[:10]
+                since = state.high_water[:19]
             works_count = document.get("works_count")
             pages = _pages(works_count, self.api.per_page) or 1
             if checkpoint:

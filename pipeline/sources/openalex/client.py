@@ -181,14 +181,21 @@ class OpenAlexClient:
         cap: int,
         cursor: str = "*",
         select: str | None = None,
+        seen_up_to: str | None = None,
     ) -> Iterator[Page]:
         """Cursor paging over ``/{entity}?filter=…``: at most ``cap`` pages, from
-        ``cursor`` (``*`` for the start), until ``next_cursor`` is null or a page is empty."""
+        ``cursor`` (``*`` for the start), until ``next_cursor`` is null or a page is empty.
+
+        ``seen_up_to`` (an ``updated_date``) is kept in each page's raw meta: records
+        not newer than it were landed by an earlier, complete fetch and are not landed again."""
+        extra = {"seen_up_to": seen_up_to} if seen_up_to else None
         for _ in range(cap):
             params = {"filter": filter, "per_page": self.settings.per_page, "cursor": cursor}
             if select:
                 params["select"] = select
-            answer = self._get(entity.path, params, entity=entity.name, fmt=LIST_PAGE, cost=self.settings.list_cost)
+            answer = self._get(
+                entity.path, params, entity=entity.name, fmt=LIST_PAGE, cost=self.settings.list_cost, extra=extra
+            )
             document = answer.document if isinstance(answer.document, dict) else {}
             meta = document.get("meta") or {}
             results = document.get("results") or []
@@ -201,11 +208,18 @@ class OpenAlexClient:
 
     # -- one request, retried ---------------------------------------------------
     def _get(
-        self, path: str, params: dict[str, Any], *, entity: str, fmt: str | None, cost: int | None = None
+        self,
+        path: str,
+        params: dict[str, Any],
+        *,
+        entity: str,
+        fmt: str | None,
+        cost: int | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> _Answer:
         cost = self.settings.singleton_cost if cost is None else cost
         try:
-            return self._retrying(self._attempt, path, params, entity, fmt, cost)
+            return self._retrying(self._attempt, path, params, entity, fmt, cost, extra)
         except _Retryable as exc:
             raise OpenAlexUnavailableError(
                 f"{exc} (gave up after {self.settings.max_retries + 1} attempts; "
@@ -221,7 +235,9 @@ class OpenAlexClient:
         text = urlencode(query, safe=":,*")
         return f"{self.settings.base_url.rstrip('/')}{path}" + (f"?{text}" if text else "")
 
-    def _attempt(self, path: str, params: dict[str, Any], entity: str, fmt: str | None, cost: int) -> _Answer:
+    def _attempt(
+        self, path: str, params: dict[str, Any], entity: str, fmt: str | None, cost: int, extra: dict | None
+    ) -> _Answer:
         url = self._url(path, params)
         shown = self._redact(url)
         self._throttle(cost, shown)
@@ -256,7 +272,8 @@ class OpenAlexClient:
             }
             raw = self._land_raw("merged_authors", url, status, headers, body, MERGE, merge)
         else:
-            raw = self._land_raw(entity, url, status, headers, body, fmt if status == 200 and problem is None else None)
+            fmt = fmt if status == 200 and problem is None else None
+            raw = self._land_raw(entity, url, status, headers, body, fmt, extra)
         if problem is not None:
             raise _Retryable(problem)
         if status == 200:

@@ -25,10 +25,16 @@ def _dump(record: Any) -> bytes:
 def list_results(body: bytes, meta: dict[str, Any]) -> Iterator[bytes]:
     """The ``results`` of a list page. A work whose author list is truncated is
     skipped here: the client always re-fetches it whole (``GET /works/{id}``) and
-    lands that response, so the truncated copy would only shadow it."""
+    lands that response, so the truncated copy would only shadow it. An incremental
+    page skips records not newer than its ``seen_up_to`` (the author's high-water
+    mark when it was fetched): an earlier complete fetch landed them already."""
+    seen_up_to = meta.get("seen_up_to")
     for record in json.loads(body).get("results") or []:
-        if isinstance(record, dict) and record.get("is_authors_truncated"):
-            continue
+        if isinstance(record, dict):
+            if record.get("is_authors_truncated"):
+                continue
+            if seen_up_to and str(record.get("updated_date") or "") <= seen_up_to:
+                continue
         yield _dump(record)
 
 
