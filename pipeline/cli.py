@@ -64,7 +64,8 @@ def run(
         typer.Option(
             "--source",
             "-s",
-            help="sample | openalex-snapshot:PATH | platform-events:PATH (repeatable). [default: sample]",
+            help="sample | openalex-snapshot:PATH | platform-events:PATH | openalex-api:authors=A1,A2 | "
+            "openalex-api:orcid=ORCID | replay:DIR (repeatable). [default: sample]",
         ),
     ] = None,
     data_dir: DataDirOption = None,
@@ -81,7 +82,10 @@ def run(
         as_of_date = date.fromisoformat(as_of) if as_of else None
         settings = _settings(data_dir, as_of_date)
         started = time.perf_counter()
-        inputs = pipeline_run.collect_inputs(specs)
+        from pipeline.sources.cli import fetch_progress, print_fetch_summary
+
+        with _progress() as progress, fetch_progress(progress) as fetched:  # API sources fetch here
+            inputs = pipeline_run.collect_inputs(specs, settings)
         expected = sum(i.expected_records or 0 for i in inputs) or None
         with _progress() as progress:
             task = progress.add_task("landing records", total=expected)
@@ -93,6 +97,7 @@ def run(
             )
             progress.update(step, description="warehouse published", total=1, completed=1)
         _print_run_summary(landing, built, DataLayout.of(settings).publish_dir, time.perf_counter() - started)
+        print_fetch_summary(console, fetched, landing)
 
     _guarded(debug, action)
 
@@ -260,6 +265,10 @@ def _mount_subcommands() -> None:
     from pipeline.requests.cli import request_app
 
     app.add_typer(request_app, name="request")
+
+    from pipeline.sources.cli import register as register_source_commands
+
+    register_source_commands(app)  # pipeline state, pipeline sources
 
 
 _mount_subcommands()
