@@ -17,11 +17,12 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # every process would otherwise recompile pandas, GX and Airflow on import.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: install run test test-fast bench services lock clean help
+.PHONY: install run test test-fast bench services airflow lock clean help
 
 help:
 	@echo "make run    install into .venv/ and run the pipeline on the bundled sample"
 	@echo "make test   install if needed and run the whole test suite"
+	@echo "make airflow  a local Airflow 3 (Postgres metadata DB, Redis event bus) with this repo's DAGs"
 	@echo "make bench  run the benchmark (bench/run_bench.py) and update BENCHMARKS.md"
 
 $(UV):
@@ -44,6 +45,11 @@ run: install
 # The e2e tests use the machine's PostgreSQL (Airflow metadata DB) and Redis.
 services:
 	@bash scripts/ensure_services.sh
+
+# Creates the metadata DB if missing, migrates, sets the pool, unpauses the DAGs, starts
+# api-server, scheduler, dag-processor and triggerer; prints the UI URL and login. Ctrl-C stops all.
+airflow: install services
+	@bash scripts/airflow_local.sh
 
 test: install services
 	$(VENV)/bin/python -m pytest

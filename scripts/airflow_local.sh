@@ -5,8 +5,8 @@
 # AIRFLOW_HOME=.airflow. Ctrl-C stops them all.
 #
 # Overrides: AIRFLOW_PORT (8080), AIRFLOW_DB (airflow), AIRFLOW_PG (host=127.0.0.1
-# port=5432 user=postgres), PIPELINE_REDIS_URL (redis://127.0.0.1:6379/0),
-# AIRFLOW_PARALLELISM (4).
+# port=5432 user=postgres), PIPELINE_REQUESTS__REDIS_URL (redis://127.0.0.1:6379/0),
+# AIRFLOW_PARALLELISM (4), AIRFLOW_LOCAL_HOME (.airflow), AIRFLOW_LOG_PORTS ("8793 8794").
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,8 +17,9 @@ VENV_BIN="$REPO/.venv/bin"
 PORT="${AIRFLOW_PORT:-8080}"
 DB="${AIRFLOW_DB:-airflow}"
 PG="${AIRFLOW_PG:-host=127.0.0.1 port=5432 user=postgres}"
-REDIS_URL="${PIPELINE_REDIS_URL:-redis://127.0.0.1:6379/0}"
-HOME_DIR="$REPO/.airflow"
+REDIS_URL="${PIPELINE_REQUESTS__REDIS_URL:-redis://127.0.0.1:6379/0}"
+HOME_DIR="${AIRFLOW_LOCAL_HOME:-$REPO/.airflow}"
+read -r WORKER_LOG_PORT TRIGGER_LOG_PORT <<<"${AIRFLOW_LOG_PORTS:-8793 8794}"
 LOGS="$HOME_DIR/logs/components"
 SESSION="airflow-local-$$"
 mkdir -p "$LOGS"
@@ -39,7 +40,8 @@ export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$PORT/execution
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="admin:admin"
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE="$HOME_DIR/simple_auth_manager_passwords.json.generated"
 export AIRFLOW_CONN_REDIS_DEFAULT="$REDIS_URL"
-export PIPELINE_REDIS_URL="$REDIS_URL"
+export PIPELINE_REQUESTS__REDIS_URL="$REDIS_URL"
+export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$WORKER_LOG_PORT" AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$TRIGGER_LOG_PORT"
 export PIPELINE_DATA_DIR="${PIPELINE_DATA_DIR:-$REPO/data}"
 
 # One set of secrets for every component (tasks fail with "Signature verification failed" otherwise),
@@ -64,7 +66,7 @@ if port_busy "$PORT"; then
   echo "error: port $PORT is taken (another Airflow?); stop it or run with AIRFLOW_PORT=8081" >&2
   exit 1
 fi
-for port in 8793 8794; do  # scheduler and triggerer log servers
+for port in "$WORKER_LOG_PORT" "$TRIGGER_LOG_PORT"; do  # scheduler and triggerer log servers
   if port_busy "$port"; then
     echo "error: port $port (Airflow log server) is taken; stop the other Airflow first" >&2
     exit 1

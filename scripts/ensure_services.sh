@@ -22,4 +22,5 @@ if command -v redis-cli >/dev/null 2>&1 && ! redis_up && command -v redis-server
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
 fi
-echo "services: postgres up$(redis_up && echo ', redis up')"
+redis_up || { echo "error: Redis is needed on 127.0.0.1:6379 (the event bus of the event-driven DAGs and their e2e test)" >&2; exit 1; }
+echo "services: postgres up, redis up"
