@@ -10,7 +10,7 @@ authorships as (
 ),
 
 works as (
-    select work_id, publication_year from int_works__latest
+    select work_id, publication_year from int_works
 ),
 
 eligible as (

@@ -11,7 +11,7 @@ authorships as (
 ),
 
 works as (
-    select work_id, cited_by_count, publication_year from int_works__latest
+    select work_id, cited_by_count, publication_year from int_works
 ),
 
 topic_counts as (
@@ -44,6 +44,11 @@ author_ids as (
     select author_id from authors
     union
     select author_id from authorships
+),
+
+name_only as (
+    -- arXiv authors matched to no OpenAlex author: known by name only (L0)
+    select author_id from authorships group by author_id having bool_and(is_name_only)
 ),
 
 work_stats as (
@@ -93,7 +98,8 @@ final as (
         case
             when event_state.is_claimed and event_state.is_verified then 'L3'
             when coalesce(authors.orcid, entry_identity.orcid) is not null then 'L2'
-            else 'L1'  -- every author here has an OpenAlex record; L0 (name only) has no id
+            when name_only.author_id is not null and authors.author_id is null then 'L0'
+            else 'L1'  -- an OpenAlex author id
         end as verification_level
     from author_ids
     left join authors on authors.author_id = author_ids.author_id
@@ -102,6 +108,7 @@ final as (
     left join topic_stats on topic_stats.author_id = author_ids.author_id
     left join collaborator_stats on collaborator_stats.author_id = author_ids.author_id
     left join event_state on event_state.author_id = author_ids.author_id
+    left join name_only on name_only.author_id = author_ids.author_id
 )
 
 select * from final

@@ -1,10 +1,11 @@
--- Grain: one row per work (newest record). `source` is the venue (primary
--- location's source display name, e.g. arXiv); `record_source` is where the
--- record came from (e.g. openalex-snapshot).
+-- Grain: one row per real-world work: its OpenAlex and arXiv records and versions
+-- merged (int_work_sources; the work_sources table lists them). `source` is the
+-- venue (primary location's source display name, e.g. arXiv); `record_source` is
+-- where the primary record came from (e.g. openalex-snapshot, arxiv-api).
 with
 
 works as (
-    select * from int_works__latest
+    select * from int_works
 ),
 
 author_counts as (
