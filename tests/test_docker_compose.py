@@ -206,6 +206,19 @@ def test_broker_and_event_bus_are_the_redis_service(services, airflow_services):
             assert services[url.hostname]["image"].startswith("redis:"), f"{name}: {key} host is not redis"
 
 
+def test_doorbell_publishers_ring_the_same_redis_the_watchers_hear(airflow_services):
+    for name, svc in airflow_services.items():
+        env = env_of(svc)
+        assert env.get("PIPELINE_REQUESTS__REDIS_URL") == env.get("AIRFLOW_CONN_REDIS_DEFAULT"), name
+
+
+def test_init_creates_the_api_pool_the_dags_use(services):
+    from pipeline.orchestration.tasks import OPENALEX_POOL
+
+    command = "\n".join(services["airflow-init"]["command"])
+    assert f"airflow pools set {OPENALEX_POOL} " in command
+
+
 def test_metadata_db_and_result_backend_are_the_postgres_service(services, airflow_services):
     for name, svc in airflow_services.items():
         env = env_of(svc)
