@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from pipeline.catalog import CATALOG
 from pipeline.schemas.lake import QuarantineRow, TrustSnapshotRow
@@ -30,11 +30,19 @@ def contracts() -> dict[str, type[BaseModel]]:
     return found
 
 
+def envelopes() -> dict[str, TypeAdapter]:
+    """What apps send: the request/event envelope of the request log and the Redis doorbell."""
+    from pipeline.requests.envelope import _ADAPTER
+
+    return {"request_envelope": _ADAPTER}
+
+
 def render() -> dict[str, str]:
     """File name -> JSON text for every contract."""
+    schemas = {name: model.model_json_schema(mode="validation") for name, model in contracts().items()}
+    schemas.update({name: adapter.json_schema(mode="validation") for name, adapter in envelopes().items()})
     return {
-        f"{name}.schema.json": json.dumps(model.model_json_schema(mode="validation"), indent=2, sort_keys=True) + "\n"
-        for name, model in contracts().items()
+        f"{name}.schema.json": json.dumps(schema, indent=2, sort_keys=True) + "\n" for name, schema in schemas.items()
     }
 
 
