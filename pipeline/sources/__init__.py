@@ -2,7 +2,8 @@
 
 SPEC forms:
 
-- ``sample``: the bundled sample (an OpenAlex snapshot + a platform events file);
+- ``sample``: the bundled sample (an OpenAlex snapshot, a platform events file, and API
+  responses replayed from ``sample_data/replay/``);
 - ``openalex-snapshot:PATH``: an OpenAlex snapshot rooted at PATH;
 - ``platform-events:PATH``: a JSON Lines file of platform events;
 - ``openalex-api:authors=A1,A2`` / ``openalex-api:orcid=…``: fetched from the OpenAlex API
@@ -20,6 +21,7 @@ from pipeline.errors import SourceSpecError
 from pipeline.sources.base import InputFile
 from pipeline.sources.openalex.snapshot import OpenAlexSnapshot
 from pipeline.sources.platform.events_file import PlatformEventsFile
+from pipeline.sources.raw import ReplaySource
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 
@@ -35,6 +37,8 @@ def sample_sources() -> list[Source]:
     return [
         OpenAlexSnapshot(SAMPLE_DIR / "openalex"),
         PlatformEventsFile(SAMPLE_DIR / "platform" / "events.jsonl"),
+        # API responses as landed by the live sources (seed 002 from OpenAlex; tools/build_api_replay.py)
+        ReplaySource(SAMPLE_DIR / "replay"),
     ]
 
 
@@ -47,8 +51,6 @@ def parse_source_spec(spec: str, settings: Settings | None = None) -> list[Sourc
 
         return [parse_api_spec(arg, settings)]
     if kind == "replay" and arg:
-        from pipeline.sources.raw import ReplaySource
-
         return [ReplaySource(Path(arg))]
     if kind == "sample" and not arg:
         return sample_sources()

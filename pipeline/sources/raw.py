@@ -18,7 +18,7 @@ page and re-asks for it on resuming does not land its records twice.
 
 Public API (stable; the arXiv source builds on it):
 
-- ``RawStore(raw_root)`` / ``RawStore.of(settings)``:
+- ``RawStore(raw_root, clock=None)`` / ``RawStore.of(settings)``:
   - ``.land(source=, entity=, url=, status=, headers=, body=, record_format=, fetched_at=None) -> RawResponse``
   - ``.responses(source=None) -> list[RawResponse]``: every landed response, oldest first;
   - ``.inputs(source=None) -> list[RawInputFile]``: the landing inputs of every response that has records.
@@ -182,9 +182,10 @@ class RawResponse:
 class RawStore:
     """The raw responses under one raw root (``DIR/raw``)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, clock: Callable[[], datetime] | None = None) -> None:
         self.root = Path(root)
         self._store = Store(self.root.resolve())
+        self._clock = clock or (lambda: datetime.now(UTC))  # a fixed clock makes generated replays reproducible
 
     @classmethod
     def of(cls, settings) -> RawStore:
@@ -209,7 +210,7 @@ class RawStore:
         extra: Mapping[str, Any] | None = None,
     ) -> RawResponse:
         """Land one response (body, then its sidecar); the URL and headers are redacted here."""
-        fetched_at = fetched_at or datetime.now(UTC)
+        fetched_at = fetched_at or self._clock()
         url = redact_url(url)
         digest = hashlib.sha256(body).hexdigest()
         # Answers with records are keyed by content (re-asking lands nothing twice); the others

@@ -113,7 +113,9 @@ class FakeOpenAlexAPI:
         truncate_authors_over: int = 100,
         host: str = "127.0.0.1",
         port: int = 0,
+        clock=datetime.now,
     ) -> None:
+        self.clock = clock  # the Date header's clock (fixed when generating reproducible replays)
         self.authors, self.works, self.merged = load_snapshot(Path(snapshot))
         self.credits_limit = credits
         self.credits_remaining = credits
@@ -301,7 +303,7 @@ class FakeOpenAlexAPI:
             "X-RateLimit-Remaining": str(max(self.credits_remaining, 0)),
             "X-RateLimit-Credits-Used": str(cost if status < 400 else 0),
             "X-RateLimit-Reset": "3600",
-            "Date": datetime.now().strftime("%a, %d %b %Y %H:%M:%S GMT"),
+            "Date": self.clock().strftime("%a, %d %b %Y %H:%M:%S GMT"),
             **(extra or {}),
         }
         data = body if body is not None else json.dumps(document).encode()

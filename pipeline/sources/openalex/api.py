@@ -109,7 +109,12 @@ class OpenAlexAPISource:
     def files(self) -> list[InputFile]:
         """Fetch every author (landing raw responses), then the inputs to land."""
         raw = RawStore.of(self.settings)
-        client = OpenAlexClient(self.api, raw=raw, stats=self.stats)
+        self.fetch(OpenAlexClient(self.api, raw=raw, stats=self.stats))
+        return list(raw.inputs(API_SOURCE_NAME))
+
+    def fetch(self, client: OpenAlexClient) -> None:
+        """Fetch every requested author with ``client`` (which lands the raw responses)."""
+        self.stats = client.stats
         state = SourceState.of(self.settings, API_SOURCE_NAME)
         observer = _observer.get()
         try:
@@ -118,7 +123,6 @@ class OpenAlexAPISource:
         finally:
             if observer is not None:
                 observer.source_finished(self.stats, self.records_fetched)
-        return list(raw.inputs(API_SOURCE_NAME))
 
     def _fetch_author(self, client: OpenAlexClient, store: SourceState, ident: str, observer) -> None:
         author = client.get_one(AUTHORS, ident)

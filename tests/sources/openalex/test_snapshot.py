@@ -58,7 +58,11 @@ def test_not_a_snapshot(tmp_path):
 
 
 def test_source_specs():
-    assert [type(s).__name__ for s in parse_source_spec("sample")] == ["OpenAlexSnapshot", "PlatformEventsFile"]
+    assert [type(s).__name__ for s in parse_source_spec("sample")] == [
+        "OpenAlexSnapshot",
+        "PlatformEventsFile",
+        "ReplaySource",
+    ]
     (snapshot,) = parse_source_spec("openalex-snapshot:/x/y")
     assert str(snapshot.root) == "/x/y"
     with pytest.raises(SourceSpecError, match="use 'sample', 'openalex-snapshot:PATH'"):
