@@ -97,6 +97,7 @@ class OpenAlexAPISource:
         self.api = api or OpenAlexAPISettings()
         self.stats = ClientStats()
         self.records_fetched = 0
+        self.fetched_ids: set[str] = set()  # requested and resolved ids: whose raw responses to land
 
     def __repr__(self) -> str:
         return f"OpenAlexAPISource(authors={self.authors!r}, orcids={self.orcids!r})"
@@ -110,7 +111,13 @@ class OpenAlexAPISource:
         """Fetch every author (landing raw responses), then the inputs to land."""
         raw = RawStore.of(self.settings)
         self.fetch(OpenAlexClient(self.api, raw=raw, stats=self.stats))
-        return list(raw.inputs(API_SOURCE_NAME))
+        # This run's responses and any earlier ones of the same authors (a killed fetch's pages):
+        # landing skips those already in the lake.
+        return [
+            r.input_file(raw.root)
+            for r in raw.responses(API_SOURCE_NAME)
+            if r.record_format and r.meta.get("author_id", "") in self.fetched_ids
+        ]
 
     def fetch(self, client: OpenAlexClient) -> None:
         """Fetch every requested author with ``client`` (which lands the raw responses)."""
@@ -125,10 +132,14 @@ class OpenAlexAPISource:
                 observer.source_finished(self.stats, self.records_fetched)
 
     def _fetch_author(self, client: OpenAlexClient, store: SourceState, ident: str, observer) -> None:
+        client.tags = {"author_id": ident}
+        self.fetched_ids.add(ident)
         author = client.get_one(AUTHORS, ident)
         document = author.document if isinstance(author.document, dict) else {}
         author_id = str(short_id(document.get("id") or ident)).upper()
         state = self._state_for(store, author_id, author.merged_from)
+        client.tags = {"author_id": author_id}
+        self.fetched_ids.add(author_id)
         checkpoint = state.checkpoints.get(WORKS_LISTING)
         if checkpoint is None:
             since = state.high_water[:19] if state.high_water and self.api.incremental_filter else None

@@ -144,6 +144,8 @@ class OpenAlexClient:
         )
         self._key = self.settings.key()
         self._last_request = 0.0
+        # Kept in every raw response's meta (the source tags responses with the author they belong to).
+        self.tags: dict[str, Any] = {}
         s = self.settings
         self._retrying = Retrying(
             retry=retry_if_exception_type(_Retryable),
@@ -362,7 +364,7 @@ class OpenAlexClient:
             headers={k: self._redact(v) for k, v in headers.items()},
             body=body,
             record_format=fmt,
-            extra=extra,
+            extra={**self.tags, **(extra or {})},
         )
 
 

@@ -3,6 +3,7 @@ without the network, and the warehouse built from the API holds each work once."
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -166,3 +167,10 @@ def test_the_key_is_not_in_the_environment_dump_of_settings():
 
     shown = repr(OpenAlexAPISettings(api_key=SecretStr(KEY)))
     assert KEY not in shown
+
+
+def test_a_fetch_lands_only_its_own_authors_responses(settings, api_env):
+    fetch_and_land(settings)
+    inputs = collect_inputs([f"openalex-api:authors={RETIRED_ID}"], settings)
+    assert {i.entity for i in inputs} == {"authors", "works", "merged_authors"}
+    assert all(json.loads(i.meta_path.read_text())["author_id"] in (RETIRED_ID, SOMPOLINSKY) for i in inputs)
