@@ -8,6 +8,8 @@ SPEC forms:
 - ``platform-events:PATH``: a JSON Lines file of platform events;
 - ``openalex-api:authors=A1,A2`` / ``openalex-api:orcid=…``: fetched from the OpenAlex API
   (needs the settings: responses land raw under the data dir);
+- ``arxiv-api:author=NAME`` / ``arxiv-api:author=NAME;cat=CATEGORY``: an author's arXiv listing
+  (``search_query=au:"NAME"``, optionally ``AND cat:CATEGORY``), fetched from the arXiv API;
 - ``replay:DIR``: every input rebuilt from the raw responses landed under DIR (a data dir or its raw dir).
 """
 
@@ -37,7 +39,8 @@ def sample_sources() -> list[Source]:
     return [
         OpenAlexSnapshot(SAMPLE_DIR / "openalex"),
         PlatformEventsFile(SAMPLE_DIR / "platform" / "events.jsonl"),
-        # API responses as landed by the live sources (seed 002 from OpenAlex; tools/build_api_replay.py)
+        # API responses as landed by the live sources (seed 002 from OpenAlex, tools/build_api_replay.py;
+        # seed 003 from arXiv, tools/build_arxiv_replay.py)
         ReplaySource(SAMPLE_DIR / "replay"),
     ]
 
@@ -50,6 +53,10 @@ def parse_source_spec(spec: str, settings: Settings | None = None) -> list[Sourc
         from pipeline.sources.openalex.api import parse_api_spec
 
         return [parse_api_spec(arg, settings)]
+    if kind == "arxiv-api" and arg:
+        from pipeline.sources.arxiv.client import parse_arxiv_spec
+
+        return [parse_arxiv_spec(arg, settings)]
     if kind == "replay" and arg:
         return [ReplaySource(Path(arg))]
     if kind == "sample" and not arg:
@@ -60,5 +67,5 @@ def parse_source_spec(spec: str, settings: Settings | None = None) -> list[Sourc
         return [PlatformEventsFile(Path(arg).expanduser())]
     raise SourceSpecError(
         f"unknown source {spec!r}; use 'sample', 'openalex-snapshot:PATH', 'platform-events:PATH', "
-        "'openalex-api:authors=A1,A2', 'openalex-api:orcid=…' or 'replay:DIR'"
+        "'openalex-api:authors=A1,A2', 'openalex-api:orcid=…', 'arxiv-api:author=NAME[;cat=CATEGORY]' or 'replay:DIR'"
     )

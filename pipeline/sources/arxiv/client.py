@@ -31,6 +31,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from pipeline.config import Settings
 from pipeline.errors import PipelineError, SourceSpecError
 from pipeline.sources.arxiv.atom import AtomError, AtomPage, parse_feed
 from pipeline.sources.arxiv.records import ATOM_PAGE
@@ -275,3 +276,8 @@ class ArxivApiSource:
     def files(self) -> list[RawInputFile]:
         self.stats = self.client.fetch(self.query)
         return list(self.stats.inputs)
+
+
+def parse_arxiv_spec(arg: str, settings: Settings | None = None) -> ArxivApiSource:
+    """``arxiv-api:ARG`` -> the source; its responses land raw under the settings' data dir."""
+    return ArxivApiSource(ArxivQuery.from_spec(arg), RawStore.of(settings or Settings()))

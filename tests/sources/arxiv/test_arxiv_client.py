@@ -200,3 +200,15 @@ def test_live_arxiv_listing(tmp_path):
     page, landed = next(ArxivClient(raw, ArxivSettings(), page_size=5).pages(ArxivQuery("Haim Sompolinsky")))
     assert page.total_results and len(page.entries) == 5
     assert len(list(landed.records())) == 5
+
+
+def test_the_source_spec_fetches_into_the_data_dirs_raw_folder(httpserver, settings, monkeypatch):
+    from pipeline.sources import parse_source_spec
+
+    serve(httpserver, Listing())
+    monkeypatch.setenv("ARXIV_BASE_URL", httpserver.url_for("/api/query"))
+    monkeypatch.setenv("ARXIV_DELAY_SECONDS", "0")
+    (source,) = parse_source_spec("arxiv-api:author=Ada Lovelace;cat=cs.SE", settings)
+    files = source.files()
+    assert len(files) == 3 and all(DataLayout.of(settings).raw_dir in f.path.parents for f in files)
+    assert landed_ids(settings, files) == ALL_IDS
