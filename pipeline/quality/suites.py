@@ -171,11 +171,12 @@ def _details(item) -> ExpectationResult:
 
 @cache
 def gx_module():
+    # GX announces every registered function, context and metric at INFO (a hundred lines in
+    # each Airflow task log, most of them while it is imported); operators only need its warnings.
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     # Imported lazily: GX takes seconds to import and most CLI commands never need it.
     import great_expectations as gx
     import great_expectations.expectations  # noqa: F401  (registers gx.expectations)
 
-    # GX announces every context and metric at INFO; operators only need its warnings.
-    for name in ("great_expectations", "great_expectations.data_context.types.base"):
-        logging.getLogger(name).setLevel(logging.WARNING)
     return gx

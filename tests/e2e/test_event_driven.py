@@ -128,6 +128,16 @@ def test_a_profile_request_becomes_a_profile_and_a_lost_doorbell_is_swept(tmp_pa
         assert listed.returncode == 0, listed.stderr
         assert {(r["key"], r["status"]) for r in json.loads(listed.stdout)} == {(FIRST, "done"), (SECOND, "done")}
 
+    # task logs an operator can read: the figures, not Great Expectations' registration noise
+    logs = tmp_path / "airflow-cluster" / "home" / "logs"
+    (build_log, *_) = sorted(logs.glob("dag_id=build_warehouse/*/task_id=build/attempt=1.log"))
+    build_text = build_log.read_text()
+    assert "great_expectations" not in build_text, build_text[:2000]
+    assert "warehouse built and published" in build_text and "building after" in build_text
+    (process_log, *_) = sorted(logs.glob("dag_id=profile_requests/*/task_id=process/map_index=0/attempt=1.log"))
+    assert "profile batch: 1 request(s), 1 done" in process_log.read_text()
+    assert len(build_text.splitlines()) < 60
+
     # nothing left running, and the key never reached a log, a landed file or the raw responses
     assert pids and not cluster.leftover_processes()
     for path in [*tmp_path.rglob("*.log"), *data_dir.rglob("*")]:
