@@ -27,7 +27,7 @@ import requests
 from pydantic import BaseModel
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, TransientError
 from pipeline.schemas.ids import short_id
 from pipeline.schemas.openalex import Author, Work
 from pipeline.sources.openalex.records import LIST_PAGE, MERGE, SINGLETON
@@ -58,11 +58,11 @@ class OpenAlexRequestError(OpenAlexError):
     """A request the API will never answer (4xx): fix the request, not the network."""
 
 
-class OpenAlexUnavailableError(OpenAlexError):
-    """The API kept failing after every retry."""
+class OpenAlexUnavailableError(OpenAlexError, TransientError):
+    """The API kept failing after every retry (may pass: a later run resumes)."""
 
 
-class CreditsExhaustedError(OpenAlexError):
+class CreditsExhaustedError(OpenAlexError, TransientError):
     """The daily credits are used up; re-run later and the fetch resumes where it stopped."""
 
 

@@ -150,3 +150,11 @@ def _fetch_with_stats(settings):
     (source,) = parse_source_spec(f"openalex-api:authors={LIU_ZIYIN}", settings)
     land(source.files(), settings, ingest_date=settings.as_of)
     return source.stats
+
+
+def test_faults_that_may_pass_are_transient_and_request_errors_are_not():
+    from pipeline.errors import TransientError
+
+    assert issubclass(CreditsExhaustedError, TransientError)
+    assert issubclass(OpenAlexUnavailableError, TransientError)
+    assert not issubclass(OpenAlexRequestError, TransientError)
