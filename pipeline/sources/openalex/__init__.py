@@ -1,1 +1,2 @@
-"""OpenAlex: the snapshot reader (bulk, offline default)."""
+"""OpenAlex: the snapshot reader (bulk, offline default) and the API source
+(``api.py`` over the thin client in ``client.py``; record formats in ``records.py``)."""

@@ -252,8 +252,11 @@ class OpenAlexClient:
             body = response.content
         except requests.Timeout:
             raise _Retryable(f"GET {shown} timed out") from None
-        except requests.ConnectionError as exc:
-            raise _Retryable(f"GET {shown} failed to connect ({type(exc).__name__})") from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            # (their messages carry the URL, key included: never pass them on)
+            raise _Retryable(f"GET {shown} failed: connection broken ({type(exc).__name__})") from None
+        except requests.RequestException as exc:
+            raise OpenAlexRequestError(f"GET {shown} failed: {type(exc).__name__}; check OPENALEX_BASE_URL") from None
         finally:
             self.stats.requests += 1
         headers = {k.lower(): v for k, v in response.headers.items()}

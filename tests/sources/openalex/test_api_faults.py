@@ -158,3 +158,18 @@ def test_faults_that_may_pass_are_transient_and_request_errors_are_not():
     assert issubclass(CreditsExhaustedError, TransientError)
     assert issubclass(OpenAlexUnavailableError, TransientError)
     assert not issubclass(OpenAlexRequestError, TransientError)
+
+
+def test_a_dead_server_is_retried_then_named_without_the_key(settings, api_env, monkeypatch, caplog):
+    monkeypatch.setenv("OPENALEX_BASE_URL", "http://127.0.0.1:9")  # discard port: connection refused
+    monkeypatch.setenv("OPENALEX_MAX_RETRIES", "1")
+    with pytest.raises(OpenAlexUnavailableError, match="connection broken") as failure:
+        fetch_and_land(settings)
+    assert_key_never_leaks(settings, str(failure.value), repr(failure.value.__context__), caplog.text)
+
+
+def test_a_malformed_base_url_is_a_request_error_without_the_key(settings, api_env, monkeypatch):
+    monkeypatch.setenv("OPENALEX_BASE_URL", "http://[::1")
+    with pytest.raises(OpenAlexRequestError, match="OPENALEX_BASE_URL") as failure:
+        fetch_and_land(settings)
+    assert KEY not in str(failure.value)
