@@ -50,12 +50,12 @@ current_entries as (
     join sources on sources.source = 'arxiv' and sources.source_record_id = entries.arxiv_id
 ),
 
-openalex_listed as (
-    -- (work, author, name key) on the newest record of every OpenAlex work, by merged work
+openalex_current as (
+    -- (work, author, name) on the newest record of every OpenAlex work, by merged work
     select distinct
         sources.work_id,
         openalex_entries.author_id,
-        normalize_person_name(openalex_entries.author_display_name) as name_key
+        openalex_entries.author_display_name
     from openalex_entries
     join openalex_works
         on openalex_works.work_id = openalex_entries.work_id
@@ -64,8 +64,15 @@ openalex_listed as (
     join sources on sources.source = 'openalex' and sources.source_record_id = openalex_entries.work_id
 ),
 
+openalex_listed as (
+    -- names are normalised only where arXiv papers are: on the works they belong to
+    select distinct work_id, author_id, normalize_person_name(author_display_name) as name_key
+    from openalex_current
+    where work_id in (select work_id from current_entries)
+),
+
 author_names as (
-    -- every name key an OpenAlex author goes by: their record's name and the names on their works
+    -- the name keys an OpenAlex author goes by: their record's name and their names on these works
     select author_id, normalize_person_name(display_name) as name_key from authors where display_name is not null
     union
     select author_id, name_key from openalex_listed where name_key is not null
@@ -73,9 +80,9 @@ author_names as (
 
 candidates as (
     -- OpenAlex authors whose name is the name of some arXiv author entry
-    select author_names.author_id, author_names.name_key
+    select author_id, name_key
     from author_names
-    where author_names.name_key in (select name_key from current_entries)
+    where name_key in (select name_key from current_entries)
 ),
 
 same_work as (
@@ -88,21 +95,24 @@ same_work as (
     having count(distinct openalex_listed.author_id) = 1
 ),
 
-small_works as (
-    select work_id from openalex_listed
+candidate_works as (
+    -- the candidates' works with at most max_authors_per_work authors (as collaborator edges count them)
+    select work_id
+    from openalex_current
+    where work_id in (select work_id from openalex_current where author_id in (select author_id from candidates))
     group by work_id
     having count(distinct author_id) <= getvariable('max_authors_per_work')
 ),
 
 coauthor_names as (
     -- (candidate author, the name key of one of their OpenAlex co-authors)
-    select distinct candidate_listed.author_id, other.name_key as coauthor_key
-    from openalex_listed as candidate_listed
-    join small_works on small_works.work_id = candidate_listed.work_id
-    join openalex_listed as other
-        on other.work_id = candidate_listed.work_id
-        and other.author_id <> candidate_listed.author_id
-    where candidate_listed.author_id in (select author_id from candidates)
+    select distinct candidate_entry.author_id, normalize_person_name(other.author_display_name) as coauthor_key
+    from openalex_current as candidate_entry
+    join candidate_works on candidate_works.work_id = candidate_entry.work_id
+    join openalex_current as other
+        on other.work_id = candidate_entry.work_id
+        and other.author_id <> candidate_entry.author_id
+    where candidate_entry.author_id in (select author_id from candidates)
 ),
 
 by_coauthor as (

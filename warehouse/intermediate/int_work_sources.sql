@@ -62,8 +62,24 @@ records as (
     from arxiv_entries
 ),
 
+title_candidates as (
+    select a.node as node_a, b.node as node_b
+    from records as a
+    join records as b
+        on b.title_key = a.title_key
+        and a.node < b.node
+        and abs(a.publication_year - b.publication_year) <= 1
+    where length(a.title_key) >= 20
+),
+
+candidate_nodes as (
+    select node_a as node from title_candidates
+    union
+    select node_b from title_candidates
+),
+
 record_names as (
-    -- the author names on each record (newest record only), as matching keys
+    -- the author names on each title candidate (newest record only), as matching keys
     select distinct 'openalex:' || entries.work_id as node, normalize_person_name(entries.author_display_name) as name_key
     from openalex_entries as entries
     join openalex_works as works
@@ -71,6 +87,7 @@ record_names as (
         and works.source_file = entries.source_file
         and works.line_number = entries.line_number
     where entries.author_display_name is not null
+        and 'openalex:' || entries.work_id in (select node from candidate_nodes)
     union
     select distinct 'arxiv:' || entries.arxiv_id, entries.name_key
     from arxiv_author_entries as entries
@@ -79,6 +96,7 @@ record_names as (
         and latest.source_file = entries.source_file
         and latest.line_number = entries.line_number
     where entries.name_key is not null
+        and 'arxiv:' || entries.arxiv_id in (select node from candidate_nodes)
 ),
 
 doi_links as (
@@ -91,16 +109,6 @@ arxiv_links as (
     select a.node as node_a, b.node as node_b, 'arxiv_id' as rule, 2 as strength
     from records as a
     join records as b on b.arxiv_key = a.arxiv_key and a.node < b.node
-),
-
-title_candidates as (
-    select a.node as node_a, b.node as node_b
-    from records as a
-    join records as b
-        on b.title_key = a.title_key
-        and a.node < b.node
-        and abs(a.publication_year - b.publication_year) <= 1
-    where length(a.title_key) >= 20
 ),
 
 title_links as (
