@@ -228,7 +228,8 @@ def _one_line(exc: BaseException) -> str:
 def stale_authors(settings: Settings, *, today: date | None = None) -> list[str]:
     """Authors of the published warehouse whose newest data is older than ``stale_after_days``,
     oldest first, at most ``stale_max_per_run``. An author's data is as new as the later of
-    the last ingest date of their author record and their last finished profile request."""
+    the last ingest date of their author record and their last finished profile request;
+    co-authors with no author record of their own are left alone."""
     import duckdb
 
     layout = DataLayout.of(settings)
@@ -247,8 +248,10 @@ def stale_authors(settings: Settings, *, today: date | None = None) -> list[str]
     ages = []
     for author in authors:
         newest = max(filter(None, (landed.get(author), refreshed.get(author))), default=None)
-        if newest is None or newest < cutoff:
-            ages.append((newest or date.min, author))
+        # None: only named on someone else's works (no author record of their own): not ours to refresh,
+        # or a daily run would crawl the whole co-author graph
+        if newest is not None and newest < cutoff:
+            ages.append((newest, author))
     return [author for _, author in sorted(ages)[: rs.stale_max_per_run]]
 
 
