@@ -11,7 +11,6 @@ from cli_helpers import query
 from pipeline.config import Settings
 from pipeline.requests.process import file_stale_requests, open_log, stale_authors
 
-
 SAMPLE_AUTHORS = {
     "A5010000001",
     "A5020000002",
