@@ -177,6 +177,11 @@ class OpenAlexAPISource:
             self.records_fetched += len(page.results)
             if observer is not None:
                 observer.page_fetched(author_id, len(page.results), client.stats)
+        if checkpoint["cursor"] is not None:  # stopped at the page cap: the next run goes on from here
+            log.warning(
+                "%s: stopped after %d pages (OPENALEX_MAX_PAGES); re-run to go on", author_id, checkpoint["pages"]
+            )
+            return
         store.finish(state, WORKS_LISTING)
         if observer is not None:
             observer.author_finished(author_id, client.stats)

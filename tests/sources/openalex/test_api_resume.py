@@ -174,3 +174,13 @@ def test_a_fetch_lands_only_its_own_authors_responses(settings, api_env):
     inputs = collect_inputs([f"openalex-api:authors={RETIRED_ID}"], settings)
     assert {i.entity for i in inputs} == {"authors", "works", "merged_authors"}
     assert all(json.loads(i.meta_path.read_text())["author_id"] in (RETIRED_ID, SOMPOLINSKY) for i in inputs)
+
+
+def test_a_listing_stopped_by_the_page_cap_goes_on_next_run(settings, api_env, monkeypatch):
+    monkeypatch.setenv("OPENALEX_MAX_PAGES", "2")
+    fetch_and_land(settings)
+    state = SourceState.of(settings).load(LIU_ZIYIN)
+    assert state.high_water is None and state.checkpoints["works"]["pages"] == 2  # not finished
+    fetch_and_land(settings)
+    assert SourceState.of(settings).load(LIU_ZIYIN).checkpoints == {}
+    assert_no_duplicates_nothing_lost(settings, expected_works(api_env, LIU_ZIYIN))
