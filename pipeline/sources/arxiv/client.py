@@ -135,9 +135,11 @@ class ArxivClient:
         *,
         session: requests.Session | None = None,
         page_size: int = PAGE_SIZE,
+        timeout: float = TIMEOUT_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.raw = raw
+        self.timeout = timeout
         self.settings = settings or ArxivSettings()
         self.session = session or make_session()
         self.page_size = page_size
@@ -241,7 +243,7 @@ class ArxivClient:
                 self._sleep(wait)
         try:
             stats.requests += 1
-            return self.session.get(url, timeout=TIMEOUT_SECONDS)
+            return self.session.get(url, timeout=self.timeout)
         except requests.RequestException as exc:
             raise ArxivError(
                 f"arXiv did not answer {url} ({type(exc).__name__}); check ARXIV_BASE_URL or try later"

@@ -7,6 +7,7 @@ rows: every entry exactly once, nothing lost, nothing duplicated.
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -126,6 +127,27 @@ def test_a_500_then_success_is_retried_by_the_session(httpserver, raw, settings)
     stats = client(httpserver, raw).fetch(ArxivQuery("Ada Lovelace"))
     assert [c["start"] for c in listing.calls] == ["0", "4", "8", "8", "8"]
     assert stats.requests == 3  # the retries happened inside the session, below the client
+    assert landed_ids(settings, stats.inputs) == ALL_IDS
+
+
+class Slow(Listing):
+    """The first answer at start=4 comes after the client's read timeout."""
+
+    def __call__(self, request: Request) -> Response:
+        args = {k: v[0] for k, v in parse_qs(urlparse(request.url).query).items()}
+        if args["start"] == "4" and not self.attempts.get(4):
+            self.attempts[4] = 1
+            time.sleep(0.6)
+        return super().__call__(request)
+
+
+def test_a_timeout_is_retried_by_the_session(httpserver, raw, settings):
+    listing = Slow()
+    serve(httpserver, listing)
+    arxiv = client(httpserver, raw)
+    arxiv.timeout = 0.2
+    stats = arxiv.fetch(ArxivQuery("Ada Lovelace"))
+    assert stats.requests == 3
     assert landed_ids(settings, stats.inputs) == ALL_IDS
 
 
