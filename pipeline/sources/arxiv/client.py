@@ -174,6 +174,19 @@ class ArxivClient:
             "narrow it with ';cat=CATEGORY'"
         )
 
+    def plan(self, query: ArxivQuery) -> ArxivPlan:
+        """Ask for one entry to learn the listing's size (``opensearch:totalResults``); lands nothing."""
+        params = {"search_query": query.search_query, "start": 0, "max_results": 1}
+        url = f"{self.settings.base_url}?{urlencode(params)}"
+        response = self._get(url, FetchStats())
+        if response.status_code == 400:
+            raise ArxivQueryError(_refusal(query, response.content))
+        if response.status_code != 200:
+            raise ArxivError(f"arXiv answered HTTP {response.status_code} to {url} (after retries); try again later")
+        total = parse_feed(response.content).total_results or 0
+        pages = -(-total // self.page_size)
+        return ArxivPlan(query.search_query, total, pages, pages, max(pages - 1, 0) * self.settings.delay_seconds)
+
     def _page(self, query: ArxivQuery, start: int, stats: FetchStats) -> tuple[AtomPage, RawInputFile | None]:
         params = {
             "search_query": query.search_query,
@@ -278,6 +291,21 @@ class ArxivApiSource:
     def files(self) -> list[RawInputFile]:
         self.stats = self.client.fetch(self.query)
         return list(self.stats.inputs)
+
+    def plan(self) -> ArxivPlan:
+        """A dry run: one request for one entry, to read the listing's size; nothing is landed."""
+        return self.client.plan(self.query)
+
+
+@dataclass(frozen=True)
+class ArxivPlan:
+    """What fetching a listing would cost: arXiv has no credits, only its 3-second pace."""
+
+    search_query: str
+    total_results: int
+    pages: int
+    requests: int
+    seconds_at_least: float
 
 
 def parse_arxiv_spec(arg: str, settings: Settings | None = None) -> ArxivApiSource:

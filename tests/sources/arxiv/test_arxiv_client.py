@@ -215,6 +215,16 @@ def test_replay_rebuilds_the_same_rows_without_the_network(httpserver, raw, sett
     assert landed_ids(settings, replayed) == ALL_IDS
 
 
+def test_a_plan_reads_the_listing_size_and_lands_nothing(httpserver, raw):
+    listing = Listing()
+    serve(httpserver, listing)
+    source = ArxivApiSource(ArxivQuery("Ada Lovelace"), raw, client(httpserver, raw))
+    plan = source.plan()
+    assert (plan.total_results, plan.pages, plan.requests) == (10, 3, 3)
+    assert [c["max_results"] for c in listing.calls] == ["1"]
+    assert raw.responses() == []
+
+
 @pytest.mark.live
 def test_live_arxiv_listing(tmp_path):
     """Smoke test against export.arxiv.org (run with --live)."""
