@@ -7,22 +7,46 @@ import logging
 import sys
 import time
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from pipeline.config import Settings, load_settings
 from pipeline.errors import PipelineError
 from pipeline.storage.layout import DataLayout
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Scholarly profile ingestion pipeline.")
+# rich_markup_mode=None: plain help text, so "[default: …]" in a help string is shown, not taken for markup
+# (it applies to the mounted sub-commands too); typer adds --install-completion / --show-completion.
+app = typer.Typer(
+    add_completion=True, no_args_is_help=True, rich_markup_mode=None, help="Scholarly profile ingestion pipeline."
+)
 console = Console()
 err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"pipeline {version('scholarly-pipeline')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
+    """Scholarly profile ingestion pipeline: sources -> Parquet lake -> DuckDB warehouse -> published Parquet."""
+
 
 DataDirOption = Annotated[
     Path | None, typer.Option("--data-dir", help="Where the lake and warehouse live. [default: ./data]")
@@ -36,6 +60,25 @@ def _settings(data_dir: Path | None, as_of: date | None = None) -> Settings:
 def _fail(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=1)
+
+
+def _parse_date(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise PipelineError(f"{option} {value!r} is not a date: {exc}; use YYYY-MM-DD, e.g. 2026-01-01") from None
+
+
+def _existing_data_dir(settings: Settings) -> DataLayout:
+    """The layout of a data dir that must already exist (commands that only read)."""
+    layout = DataLayout.of(settings)
+    if not layout.data_dir.is_dir():
+        raise PipelineError(
+            f"no data dir at {layout.data_dir}; pass --data-dir of a pipeline run, or run `pipeline run`"
+        )
+    return layout
 
 
 def _one_line(exc: Exception) -> str:
@@ -65,7 +108,8 @@ def run(
             "--source",
             "-s",
             help="sample | openalex-snapshot:PATH | platform-events:PATH | openalex-api:authors=A1,A2 | "
-            "openalex-api:orcid=ORCID | replay:DIR (repeatable). [default: sample]",
+            "openalex-api:orcid=ORCID | arxiv-api:author=NAME[;cat=CATEGORY] | replay:DIR (repeatable). "
+            "[default: sample]",
         ),
     ] = None,
     data_dir: DataDirOption = None,
@@ -79,7 +123,7 @@ def run(
     specs = source or ["sample"]
 
     def action() -> None:
-        as_of_date = date.fromisoformat(as_of) if as_of else None
+        as_of_date = _parse_date("--as-of", as_of)
         settings = _settings(data_dir, as_of_date)
         started = time.perf_counter()
         from pipeline.sources.cli import fetch_progress, print_fetch_summary
@@ -156,81 +200,80 @@ def _print_run_summary(landing, built, publish_dir: Path, seconds: float) -> Non
 def profile(
     name_or_id: Annotated[str, typer.Argument(help="An author id (A…) or display name.")],
     data_dir: DataDirOption = None,
-    abstracts: Annotated[bool, typer.Option(help="Print each work's abstract.")] = False,
+    abstracts: Annotated[bool, typer.Option(help="Print each work's abstract, as the seed pages do.")] = True,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the profile document (schemas/json/profile.schema.json) instead.")
+    ] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
-    """Print a researcher's profile card: trust, counts, works, collaborators."""
+    """Print a researcher's profile like the seed pages: trust, counts, works, collaborators."""
     from pipeline.profile_card import load_profile
+    from pipeline.profile_text import print_card
 
     def action() -> None:
-        settings = _settings(data_dir)
-        card = load_profile(DataLayout.of(settings).warehouse_path, name_or_id)
-        _print_card(card, abstracts)
+        layout = DataLayout.of(_settings(data_dir))
+        doc = load_profile(layout.warehouse_path, name_or_id, lake=layout.lake)
+        if as_json:
+            sys.stdout.write(doc.model_dump_json(indent=2) + "\n")
+        else:
+            print_card(doc, console, abstracts=abstracts)
 
     _guarded(debug, action)
 
 
-def _print_card(card, abstracts: bool) -> None:
-    h = card.header
-    claim = "Claimed author" if h["claim_status"] == "claimed" else "Unclaimed author"
-    lines = [
-        f"[bold]{h['display_name'] or h['author_id']}[/]  [dim]{h['author_id']}"
-        + (f" · ORCID {h['orcid']}" if h["orcid"] else "")
-        + "[/]",
-        f"Trust {h['trust_score']} - {h['trust_tier']}  ·  Verification {h['verification_level']}  ·  {claim}",
-        f"{h['works_count']} works  ·  {h['followers_count']} followers  ·  {h['topics_count']} topics  ·  "
-        f"{h['close_collaborators_count']} close collaborators",
-        f"[dim]{h['cited_by_count']} citations  ·  {h['collaborators_count']} collaborators  ·  "
-        f"model {h['trust_model_version']} as of {h['trust_as_of']}[/]",
-    ]
-    if h["trust_components"]:
-        parts = "  +  ".join(f"{name.replace('_', ' ')} {points:g}" for name, points in h["trust_components"].items())
-        lines.append(f"[dim]trust = {parts}[/]")
-    console.print(Panel("\n".join(lines), title="Researcher profile", expand=False))
-
-    works = Table(title=f"Published work ({len(card.works)})", show_lines=abstracts, expand=False)
-    for column in ("type", "year", "venue", "title", "cited"):
-        works.add_column(column, justify="right" if column in ("year", "cited") else "left", overflow="fold")
-    for w in card.works:
-        title = w["title"] or ""
-        if abstracts and w["abstract"]:
-            title = f"[bold]{title}[/]\n{w['abstract']}"
-        works.add_row(
-            w["type"] or "", str(w["publication_year"] or ""), w["source"] or "", title, str(w["cited_by_count"])
-        )
-    console.print(works)
-
-    collaborators = Table(title="Top collaborators", expand=False)
-    for column in ("name", "id", "shared works", "years", "close"):
-        collaborators.add_column(column)
-    for c in card.collaborators:
-        years = f"{c['first_year']}–{c['last_year']}" if c["first_year"] != c["last_year"] else str(c["first_year"])
-        collaborators.add_row(
-            c["display_name"] or "", c["author_id"], str(c["shared_works"]), years, "yes" if c["is_close"] else ""
-        )
-    console.print(collaborators)
+class QuarantineFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
 
 
 @app.command()
 def quarantine(
     data_dir: DataDirOption = None,
-    entity: Annotated[str | None, typer.Option(help="Only this entity (works, authors, ...).")] = None,
-    limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+    entity: Annotated[str | None, typer.Option(help="Only this entity (works, authors, ...). [default: all]")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Rows to show.")] = 20,
+    output_format: Annotated[
+        QuarantineFormat, typer.Option("--format", help="table for people; json or csv for scripts.")
+    ] = QuarantineFormat.table,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
-    """List rejected input records: where they came from and why."""
-    from pipeline.quarantine_report import rejected_records
+    """List rejected input records: where they came from (file:line) and why."""
+    from pipeline.quarantine_report import rejected_records, write_csv, write_json
 
     def action() -> None:
-        settings = _settings(data_dir)
-        total, rows = rejected_records(DataLayout.of(settings).quarantine, entity=entity, limit=limit)
-        table = Table(title=f"Quarantine: {total} rejected record(s)", show_lines=False, expand=False)
-        for column in ("source", "entity", "location", "error", "raw"):
-            table.add_column(column, overflow="fold")
+        layout = _existing_data_dir(_settings(data_dir))
+        total, rows = rejected_records(layout.quarantine, entity=entity, limit=limit)
+        if output_format is QuarantineFormat.json:
+            write_json(sys.stdout, total, rows)
+            return
+        if output_format is QuarantineFormat.csv:
+            write_csv(sys.stdout, rows)
+            return
+        console.print(f"[bold]Quarantine: {total} rejected record(s)[/]", highlight=False)
         for row in rows:
-            raw = row["raw"] if len(row["raw"]) <= 80 else row["raw"][:77] + "..."
-            table.add_row(row["source"], row["entity"], row["location"], row["error"], raw)
-        console.print(table)
+            raw = row["raw"] if len(row["raw"]) <= 200 else row["raw"][:197] + "..."
+            console.print()
+            console.print(Text(row["location"], style="cyan"), soft_wrap=True)  # file:line never wraps
+            console.print(Text(f"  {row['source']} · {row['entity']} · {row['error']}"))
+            console.print(Text(f"  raw: {raw}", style="dim"))
+        if total > len(rows):
+            console.print(f"[dim]showing {len(rows)} of {total}; --limit N shows more[/]")
+
+    _guarded(debug, action)
+
+
+@app.command()
+def report(
+    data_dir: DataDirOption = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Write the HTML report of the last run (DIR/report/index.html): inputs, quarantine, gates, figures,
+    one page per profile, the data dictionary."""
+    from pipeline.report.site import write_site
+
+    def action() -> None:
+        site = write_site(_existing_data_dir(_settings(data_dir)))
+        console.print(f"[green]ok[/] report with {site.profiles} profile page(s): {site.index}", highlight=False)
 
     _guarded(debug, action)
 

@@ -1,23 +1,49 @@
-"""Read one researcher's profile back out of the warehouse, like a seed page:
-header figures, published works, then top collaborators."""
+"""Read researchers' profiles out of the warehouse as :class:`ProfileDocument` s,
+shaped like the seed pages: header figures, published works (newest year first,
+then title), top collaborators and, for authors with arXiv papers, the arXiv listing.
+
+The same documents are printed by ``pipeline profile`` (as a card or ``--json``),
+exported per author under ``publish/profiles/`` and rendered by ``pipeline report``.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 
 from pipeline.errors import NotFoundError
 from pipeline.schemas.ids import short_id
+from pipeline.schemas.profile import ArxivListing, ArxivPaper, Collaborator, ProfileDocument, Topic, Trust, Work
+from pipeline.sql_text import sql_list
+from pipeline.storage.lake import dataset_files
+from pipeline.storage.store import Store
+
+# Words an arXiv listing drops when it shortens an affiliation ("Harvard University" -> "harvard").
+_AFFILIATION_FILLER = {"university", "universität", "université", "universidad", "of", "the", "institute", "college"}
 
 
-@dataclass(frozen=True)
-class ProfileCard:
-    header: dict
-    works: list[dict]
-    collaborators: list[dict]
+def venue_label(venue: str | None) -> str | None:
+    """A venue as profile pages show it: OpenAlex's qualifier in brackets dropped
+    ("arXiv (Cornell University)" -> "arXiv")."""
+    if not venue:
+        return venue
+    return re.sub(r"\s*\([^()]*\)$", "", venue).strip() or venue
+
+
+def category_label(category: str | None) -> str | None:
+    """An arXiv category as listings show it: "cs.LG" -> "LG"."""
+    return category.rsplit(".", 1)[-1] if category else category
+
+
+def affiliation_label(name: str) -> str:
+    """The first distinctive word of an affiliation, lower case ("Harvard University" -> "harvard")."""
+    words = [w for w in re.findall(r"[^\W\d_]+", name) if w.lower() not in _AFFILIATION_FILLER]
+    return (words[0] if words else name).lower()
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
@@ -55,42 +81,193 @@ def find_author_id(con: duckdb.DuckDBPyConnection, query: str) -> str:
     raise NotFoundError(f"{query!r} matches {len(matches)} authors: {listed}; pass an id instead")
 
 
-def load_profile(warehouse: Path, query: str, *, max_collaborators: int = 10) -> ProfileCard:
-    """The card for the author matching ``query`` (id or name)."""
+def open_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
     if not warehouse.exists():
         raise NotFoundError(f"no warehouse at {warehouse}; run `pipeline run` first")
-    con = duckdb.connect(str(warehouse), read_only=True)
+    return duckdb.connect(str(warehouse), read_only=True)
+
+
+def load_profile(
+    warehouse: Path, query: str, *, lake: Store | None = None, max_collaborators: int = 10
+) -> ProfileDocument:
+    """The profile of the author matching ``query`` (id or name). ``lake`` adds the
+    arXiv listing's categories and affiliations, which only the landed arXiv entries hold."""
+    con = open_warehouse(warehouse)
     try:
         author_id = find_author_id(con, query)
-        header = _rows(con, "select * from profiles where author_id = ?", [author_id])[0]
-        trust = _rows(
-            con,
-            "select components::varchar as components from trust_snapshots where author_id = ? and as_of = ?",
-            [author_id, header["trust_as_of"]],
-        )
-        header["trust_components"] = json.loads(trust[0]["components"]) if trust else {}
-        works = _rows(
-            con,
-            """
-            select w.work_id, w.title, w.type, w.publication_year, w.publication_date, w.source,
-                   w.cited_by_count, w.doi, w.abstract
-            from authorships a join works w using (work_id)
-            where a.author_id = ?
-            order by w.publication_year desc nulls last, w.publication_date desc nulls last, w.title
-            """,
-            [author_id],
-        )
-        collaborators = _rows(
-            con,
-            """
-            select e.collaborator_id as author_id, p.display_name, e.shared_works, e.first_year, e.last_year, e.is_close
-            from collaborator_edges_directed e join profiles p on p.author_id = e.collaborator_id
-            where e.author_id = ?
-            order by e.shared_works desc, e.last_year desc nulls last, p.display_name
-            limit ?
-            """,
-            [author_id, max_collaborators],
-        )
+        return next(profile_documents(con, [author_id], lake=lake, max_collaborators=max_collaborators))
     finally:
         con.close()
-    return ProfileCard(header=header, works=works, collaborators=collaborators)
+
+
+def all_author_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [row[0] for row in con.execute("select author_id from profiles order by author_id").fetchall()]
+
+
+def profile_documents(
+    con: duckdb.DuckDBPyConnection,
+    author_ids: list[str],
+    *,
+    lake: Store | None = None,
+    max_collaborators: int = 10,
+    chunk: int = 2000,
+) -> Iterator[ProfileDocument]:
+    """Documents of ``author_ids``, in that order, a few set-based queries per chunk of authors."""
+    for start in range(0, len(author_ids), chunk):
+        ids = author_ids[start : start + chunk]
+        yield from _chunk_documents(con, ids, lake, max_collaborators)
+
+
+def _by_author(rows: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        grouped[row.pop("for_author")].append(row)
+    return grouped
+
+
+def _chunk_documents(con, ids: list[str], lake: Store | None, max_collaborators: int) -> Iterator[ProfileDocument]:
+    wanted = "(select unnest(?::varchar[]))"
+    headers = {r["author_id"]: r for r in _rows(con, f"select * from profiles where author_id in {wanted}", [ids])}
+    components = {
+        r["author_id"]: json.loads(r["components"]) if r["components"] else {}
+        for r in _rows(
+            con,
+            "select t.author_id, t.components::varchar as components from trust_snapshots t "
+            f"join profiles p on p.author_id = t.author_id and p.trust_as_of = t.as_of where t.author_id in {wanted}",
+            [ids],
+        )
+    }
+    works = _by_author(
+        _rows(
+            con,
+            f"""
+            select a.author_id as for_author, w.work_id, w.title, w.type, w.publication_year, w.publication_date,
+                   w.source, w.cited_by_count, w.doi, w.abstract
+            from authorships a join works w using (work_id)
+            where a.author_id in {wanted}
+            order by a.author_id, w.publication_year desc nulls last, lower(w.title), w.title, w.work_id
+            """,
+            [ids],
+        )
+    )
+    collaborators = _by_author(
+        _rows(
+            con,
+            f"""
+            select e.author_id as for_author, e.collaborator_id as author_id, p.display_name, e.shared_works,
+                   e.first_year, e.last_year, e.is_close
+            from collaborator_edges_directed e join profiles p on p.author_id = e.collaborator_id
+            where e.author_id in {wanted}
+            qualify row_number() over (
+                partition by e.author_id order by e.shared_works desc, e.last_year desc nulls last, p.display_name
+            ) <= ?
+            order by e.author_id, e.shared_works desc, e.last_year desc nulls last, p.display_name
+            """,
+            [ids, max_collaborators],
+        )
+    )
+    topics = _by_author(
+        _rows(
+            con,
+            f"select author_id as for_author, topic_id, topic_display_name as display_name, works_count "
+            f"from topic_counts where author_id in {wanted} order by author_id, works_count desc, topic_display_name",
+            [ids],
+        )
+    )
+    papers = _arxiv_papers(con, ids, lake)
+    for author_id in ids:
+        h = headers[author_id]
+        yield ProfileDocument(
+            author_id=author_id,
+            display_name=h["display_name"],
+            orcid=h["orcid"],
+            claim_status=h["claim_status"],
+            verification_level=h["verification_level"],
+            trust=Trust(
+                score=h["trust_score"],
+                tier=h["trust_tier"],
+                model_version=h["trust_model_version"],
+                as_of=h["trust_as_of"],
+                components=components.get(author_id, {}),
+            ),
+            works_count=h["works_count"],
+            followers_count=h["followers_count"] or 0,
+            topics_count=h["topics_count"] or 0,
+            collaborators_count=h["collaborators_count"] or 0,
+            close_collaborators_count=h["close_collaborators_count"] or 0,
+            cited_by_count=h["cited_by_count"] or 0,
+            topics=[Topic(**t) for t in topics.get(author_id, [])],
+            works=[
+                Work(
+                    **{k: v for k, v in w.items() if k != "source"},
+                    venue=venue_label(w["source"]),
+                    venue_name=w["source"],
+                )
+                for w in works.get(author_id, [])
+            ],
+            collaborators=[Collaborator(**c) for c in collaborators.get(author_id, [])],
+            arxiv=_listing(papers.get(author_id, [])),
+        )
+
+
+def _arxiv_papers(con, ids: list[str], lake: Store | None) -> dict[str, list[ArxivPaper]]:
+    """author -> their works' arXiv records, with categories and affiliations from the landed entries."""
+    files = dataset_files(lake, "arxiv_entries") if lake is not None else []
+    if not files:
+        return {}
+    lake.attach(con)
+    paths = sql_list([lake.for_duckdb(f) for f in files])
+    rows = _rows(
+        con,
+        f"""
+        with entries as (
+            select arxiv_id, title, abstract, authors, primary_category, published_at
+            from read_parquet({paths}, union_by_name = true, hive_partitioning = false)
+            qualify row_number() over (partition by arxiv_id order by version desc, updated_at desc nulls last) = 1
+        )
+        select a.author_id as for_author, s.work_id, e.arxiv_id, e.title, e.abstract, e.primary_category,
+               e.published_at::date as published_on, e.authors, w.cited_by_count
+        from authorships a
+        join work_sources s on s.work_id = a.work_id and s.source = 'arxiv'
+        join entries e on e.arxiv_id = s.source_record_id
+        join works w on w.work_id = a.work_id
+        where a.author_id in (select unnest(?::varchar[]))
+        qualify row_number() over (partition by a.author_id, s.work_id order by e.published_at, e.arxiv_id) = 1
+        order by a.author_id, e.published_at desc nulls last, e.arxiv_id
+        """,
+        [ids],
+    )
+    grouped: dict[str, list[ArxivPaper]] = defaultdict(list)
+    for row in rows:
+        authors = sorted(row["authors"] or [], key=lambda a: a["position_index"])
+        labels = [affiliation_label(name) for a in authors for name in a["affiliations"] or []]
+        grouped[row["for_author"]].append(
+            ArxivPaper(
+                arxiv_id=row["arxiv_id"],
+                work_id=row["work_id"],
+                title=row["title"],
+                category=category_label(row["primary_category"]),
+                primary_category=row["primary_category"],
+                published_on=row["published_on"],
+                authors=[a["name"] for a in authors],
+                affiliations=list(dict.fromkeys(labels)),
+                cited_by_count=row["cited_by_count"] or 0,
+                abstract=row["abstract"],
+            )
+        )
+    return grouped
+
+
+def _listing(papers: list[ArxivPaper]) -> ArxivListing | None:
+    if not papers:
+        return None
+    counts: dict[str, int] = defaultdict(int)
+    for paper in papers:
+        if paper.category:
+            counts[paper.category] += 1
+    return ArxivListing(
+        papers_count=len(papers),
+        cited_by_count=sum(p.cited_by_count for p in papers),
+        categories=sorted(counts, key=lambda c: (-counts[c], c)),
+        papers=papers,
+    )

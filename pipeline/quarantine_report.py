@@ -3,6 +3,10 @@ it shows the rejects of a refused batch too (the warehouse may be older)."""
 
 from __future__ import annotations
 
+import csv
+import json
+from typing import TextIO
+
 import duckdb
 
 from pipeline.sql_text import sql_list
@@ -22,7 +26,8 @@ def rejected_records(quarantine: Store, *, entity: str | None = None, limit: int
         con.execute(f"create view quarantine as select * from read_parquet({paths}, hive_partitioning = true)")
         total = con.execute("select count(*) from quarantine").fetchall()[0][0]
         cursor = con.execute(
-            "select source, entity, source_file || ':' || line_number as location, error, raw from quarantine "
+            "select source, entity, source_file, line_number, source_file || ':' || line_number as location, error, raw "
+            "from quarantine "
             "order by source, entity, source_file, line_number limit ?",
             [limit],
         )
@@ -31,3 +36,18 @@ def rejected_records(quarantine: Store, *, entity: str | None = None, limit: int
     finally:
         con.close()
     return total, rows
+
+
+FIELDS = ("source", "entity", "source_file", "line_number", "location", "error", "raw")
+
+
+def write_json(out: TextIO, total: int, rows: list[dict]) -> None:
+    """``{"total": N, "records": [...]}``: every field in full, for scripts."""
+    json.dump({"total": total, "records": [{k: row[k] for k in FIELDS} for row in rows]}, out, indent=2)
+    out.write("\n")
+
+
+def write_csv(out: TextIO, rows: list[dict]) -> None:
+    writer = csv.DictWriter(out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)

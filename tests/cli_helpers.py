@@ -11,9 +11,9 @@ import duckdb
 PIPELINE = Path(sys.executable).with_name("pipeline")  # the console script in the venv
 
 
-def run_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+def run_cli(*args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        [str(PIPELINE), *args], capture_output=True, text=True, timeout=600, env=_env()
+        [str(PIPELINE), *args], capture_output=True, text=True, timeout=600, env={**_env(), **(env or {})}
     )
     if check and result.returncode != 0:
         raise AssertionError(f"pipeline {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")

@@ -13,8 +13,9 @@ runner = CliRunner()
 @pytest.mark.parametrize(
     ("args", "env", "expected"),
     [
-        (["run", "--as-of", "2026-13-01"], {}, "error: ValueError: month must be in 1..12"),
-        (["run", "--source", "openalex-api"], {}, "error: unknown source 'openalex-api'"),
+        (["run", "--as-of", "2026-13-01"], {}, "error: --as-of '2026-13-01' is not a date: month must be in 1..12"),
+        (["run", "--source", "openalex-api"], {}, "error: source 'openalex-api' needs authors=A1,A2 or orcid=ORCID"),
+        (["run", "--source", "nosuch:x"], {}, "error: unknown source 'nosuch:x'"),
         (["run"], {"PIPELINE_BATCH_ROWS": "lots"}, "error: ValidationError: 1 validation error for Settings batch_rows"),
         (["profile", "A1"], {}, "error: no warehouse at"),
     ],

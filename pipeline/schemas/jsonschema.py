@@ -37,10 +37,18 @@ def envelopes() -> dict[str, TypeAdapter]:
     return {"request_envelope": _ADAPTER}
 
 
+def documents() -> dict[str, type[BaseModel]]:
+    """What apps read: the profile document (``pipeline profile --json``, ``publish/profiles/<id>.json``)."""
+    from pipeline.schemas.profile import ProfileDocument
+
+    return {"profile": ProfileDocument}
+
+
 def render() -> dict[str, str]:
     """File name -> JSON text for every contract."""
     schemas = {name: model.model_json_schema(mode="validation") for name, model in contracts().items()}
     schemas.update({name: adapter.json_schema(mode="validation") for name, adapter in envelopes().items()})
+    schemas.update({name: model.model_json_schema(mode="serialization") for name, model in documents().items()})
     return {
         f"{name}.schema.json": json.dumps(schema, indent=2, sort_keys=True) + "\n" for name, schema in schemas.items()
     }

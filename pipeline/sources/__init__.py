@@ -65,6 +65,16 @@ def parse_source_spec(spec: str, settings: Settings | None = None) -> list[Sourc
         return [OpenAlexSnapshot(Path(arg).expanduser())]
     if kind == "platform-events" and arg:
         return [PlatformEventsFile(Path(arg).expanduser())]
+    needs = {  # what a known kind needs after the colon, and an example
+        "openalex-snapshot": ("a PATH", "openalex-snapshot:/data/openalex-snapshot"),
+        "platform-events": ("a PATH", "platform-events:events.jsonl"),
+        "replay": ("a DIR", "replay:data"),
+        "openalex-api": ("authors=A1,A2 or orcid=ORCID", "openalex-api:authors=A5023888391"),
+        "arxiv-api": ("author=NAME", "arxiv-api:author=Qianyi Li"),
+    }
+    if kind in needs and not arg.strip():
+        what, example = needs[kind]
+        raise SourceSpecError(f"source {spec!r} needs {what} after the colon, e.g. {example!r}")
     raise SourceSpecError(
         f"unknown source {spec!r}; use 'sample', 'openalex-snapshot:PATH', 'platform-events:PATH', "
         "'openalex-api:authors=A1,A2', 'openalex-api:orcid=…', 'arxiv-api:author=NAME[;cat=CATEGORY]' or 'replay:DIR'"

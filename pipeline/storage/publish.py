@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from pipeline.storage.atomic import commit_file, temp_path_for
 from pipeline.storage.layout import DataLayout
 
 KEEP_EXPORTS = 2  # the current export and the one before
+PROFILES_DIR = "profiles"  # publish/profiles/<author_id>.json: one profile document per author
 
 
 def new_export_folder(layout: DataLayout) -> Path:
@@ -24,6 +26,18 @@ def new_export_folder(layout: DataLayout) -> Path:
     folder = layout.exports_dir / f"{stamp}-{os.getpid()}"
     folder.mkdir(parents=True)
     return folder
+
+
+def write_profile_documents(folder: Path, documents: Iterable[tuple[str, str]]) -> int:
+    """Write ``(author_id, json text)`` pairs as ``<folder>/profiles/<author_id>.json`` in an export
+    folder that is not published yet (so no temp files: the switch makes them visible at once)."""
+    target = folder / PROFILES_DIR
+    target.mkdir(exist_ok=True)
+    written = 0
+    for author_id, text in documents:
+        (target / f"{author_id}.json").write_text(text, encoding="utf-8")
+        written += 1
+    return written
 
 
 def switch_publish(layout: DataLayout, folder: Path) -> None:

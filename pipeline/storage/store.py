@@ -14,10 +14,12 @@ import os
 from pathlib import Path
 
 import fsspec
+import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
+from pipeline.errors import PipelineError
 from pipeline.storage.atomic import commit_file
 
 TEMP_MARK = ".tmp-"
@@ -99,7 +101,13 @@ class Store:
         return leftovers
 
     def parquet_metadata(self, path: str) -> dict[bytes, bytes]:
-        return pq.read_schema(path, filesystem=self.arrow_fs).metadata or {}
+        try:
+            return pq.read_schema(path, filesystem=self.arrow_fs).metadata or {}
+        except pa.ArrowInvalid as exc:  # Arrow's message does not name the file
+            reason = " ".join(str(exc).split())
+            raise PipelineError(
+                f"{path} is not a readable Parquet file ({reason}); delete it and re-run to land its input again"
+            ) from exc
 
     def for_duckdb(self, path: str) -> str:
         """The name DuckDB reads ``path`` by (after :meth:`attach`)."""

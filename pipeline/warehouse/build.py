@@ -24,7 +24,13 @@ from pipeline.schemas.types import arrow_schema
 from pipeline.sql_text import sql_string
 from pipeline.storage.layout import DataLayout
 from pipeline.storage.parquet import write_table
-from pipeline.storage.publish import discard_build, new_export_folder, swap_in, switch_publish
+from pipeline.storage.publish import (
+    discard_build,
+    new_export_folder,
+    swap_in,
+    switch_publish,
+    write_profile_documents,
+)
 from pipeline.warehouse.inputs import create_raw_inputs, raw_input_names
 from pipeline.warehouse.models import Macro, Model, plan
 from pipeline.warehouse.variables import model_variables, set_variables
@@ -137,7 +143,16 @@ def export_marts(layout: DataLayout) -> list[Path]:
         for table in tables:
             target = folder / f"{table}.parquet"
             con.execute(f"copy (select * from {table}) to {sql_string(target)} (format parquet, compression zstd)")
+        export_profiles(con, layout, folder)
     finally:
         con.close()
     switch_publish(layout, folder)
     return [layout.publish_dir / f"{table}.parquet" for table in tables]
+
+
+def export_profiles(con: duckdb.DuckDBPyConnection, layout: DataLayout, folder: Path) -> int:
+    """Every author's profile document (what ``pipeline profile --json`` prints) into the export folder."""
+    from pipeline.profile_card import all_author_ids, profile_documents
+
+    documents = profile_documents(con, all_author_ids(con), lake=layout.lake)
+    return write_profile_documents(folder, ((d.author_id, d.model_dump_json(indent=2) + "\n") for d in documents))

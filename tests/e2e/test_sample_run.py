@@ -54,7 +54,7 @@ def test_profile_card_reproduces_seed_headers(sample_run, query_text, expected):
 
 def test_profile_card_lists_works_then_collaborators(sample_run):
     out = " ".join(run_cli("profile", LIFU_WANG, "--data-dir", str(sample_run)).stdout.split())
-    works_at = out.index("Published work (3)")
+    works_at = out.index("Published work 3 published item(s)")
     collaborators_at = out.index("Top collaborators")
     assert works_at < collaborators_at
     assert "On the Provable Generalization of Recurrent Neural Networks" in out[works_at:collaborators_at]

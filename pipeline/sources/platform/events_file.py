@@ -22,6 +22,8 @@ class PlatformEventsFile:
         return f"PlatformEventsFile({str(self.path)!r})"
 
     def files(self) -> list[InputFile]:
+        if self.path.is_dir():
+            raise SourceSpecError(f"platform events path {self.path} is a folder; pass the JSON Lines file itself")
         if not self.path.is_file():
             raise SourceSpecError(f"platform events file {self.path} does not exist")
         return [InputFile(source=self.name, entity="events", path=self.path, identity=content_identity(self.path))]
