@@ -65,8 +65,10 @@ def test_source_specs():
     ]
     (snapshot,) = parse_source_spec("openalex-snapshot:/x/y")
     assert str(snapshot.root) == "/x/y"
-    with pytest.raises(SourceSpecError, match="use 'sample', 'openalex-snapshot:PATH'"):
+    with pytest.raises(SourceSpecError, match="needs authors=A1,A2 or orcid=ORCID after the colon"):
         parse_source_spec("openalex-api")
+    with pytest.raises(SourceSpecError, match="use 'sample', 'openalex-snapshot:PATH'"):
+        parse_source_spec("openalex-apx:authors=A1")
 
 
 def test_bundled_sample_is_a_valid_snapshot():
