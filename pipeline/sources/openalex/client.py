@@ -20,6 +20,8 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -290,7 +292,7 @@ class OpenAlexClient:
             remaining = _int(headers.get("x-ratelimit-remaining"))
             if remaining is not None and remaining < max(cost, 1):
                 raise CreditsExhaustedError(self._credits_message(shown, headers))
-            retry_after = _float(headers.get("retry-after"))
+            retry_after = _retry_after(headers.get("retry-after"))
             if retry_after is not None and retry_after > self.settings.max_retry_after:
                 raise CreditsExhaustedError(
                     f"GET {shown}: rate limited for {retry_after:g}s (more than OPENALEX_MAX_RETRY_AFTER); "
@@ -381,6 +383,18 @@ def _int(value: str | None) -> int | None:
         return int(float(value)) if value is not None else None
     except ValueError:
         return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """``Retry-After`` in seconds: a number, or an HTTP date."""
+    seconds = _float(value)
+    if seconds is not None or not value:
+        return seconds
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((when - datetime.now(when.tzinfo or UTC)).total_seconds(), 0.0)
 
 
 def _float(value: str | None) -> float | None:

@@ -4,6 +4,7 @@ tables end up with every record exactly once, and the key never leaks."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from openalex_api_helpers import (
@@ -173,3 +174,14 @@ def test_a_malformed_base_url_is_a_request_error_without_the_key(settings, api_e
     with pytest.raises(OpenAlexRequestError, match="OPENALEX_BASE_URL") as failure:
         fetch_and_land(settings)
     assert KEY not in str(failure.value)
+
+
+def test_retry_after_may_be_an_http_date():
+    from email.utils import format_datetime
+
+    from pipeline.sources.openalex.client import _retry_after
+
+    assert _retry_after("2.5") == 2.5
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= _retry_after(soon) <= 30
+    assert _retry_after("whenever") is None
