@@ -77,7 +77,7 @@ KEPT_HEADERS = (
 Extractor = Callable[[bytes, dict[str, Any]], Iterable[bytes]]
 _FORMATS: dict[str, Extractor] = {}
 # Modules that register record formats; imported on first lookup of an unknown format.
-FORMAT_MODULES: list[str] = ["pipeline.sources.openalex.records"]
+FORMAT_MODULES: list[str] = ["pipeline.sources.openalex.records", "pipeline.sources.arxiv.records"]
 
 _SECRET_RE = re.compile(r"(?i)([?&;](?:" + "|".join(re.escape(p) for p in SECRET_PARAMS) + r")=)[^&#\s\"']*")
 
