@@ -36,11 +36,22 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-install: $(STAMP)
+# Chromium from Debian's packages, for the report's browser tests (playwright drives it; never
+# `playwright install`, which downloads a browser). Installed only where it is missing.
+CHROMIUM := /usr/bin/chromium
+CHROMIUM_STAMP := $(VENV)/.chromium-stamp
+
+$(CHROMIUM_STAMP): | $(STAMP)
+	@test -x $(CHROMIUM) || { echo "installing chromium (Debian package) for the report's browser tests"; \
+	  apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }; }
+	@touch $@
+
+install: $(STAMP) $(CHROMIUM_STAMP)
 
 run: install
 	$(VENV)/bin/pipeline run --source sample --data-dir $(DATA_DIR)
 	$(VENV)/bin/pipeline profile "Liu Ziyin" --data-dir $(DATA_DIR)
+	$(VENV)/bin/pipeline report --data-dir $(DATA_DIR)
 
 # The e2e tests use the machine's PostgreSQL (Airflow metadata DB) and Redis.
 services:

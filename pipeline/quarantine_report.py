@@ -51,3 +51,23 @@ def write_csv(out: TextIO, rows: list[dict]) -> None:
     writer = csv.DictWriter(out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
+
+
+def reasons(quarantine: Store) -> list[tuple[str, str, int]]:
+    """(entity, reason, records) of everything in the quarantine, most records first."""
+    files = dataset_files(quarantine)
+    if not files:
+        return []
+    con = duckdb.connect()
+    try:
+        quarantine.attach(con)
+        paths = sql_list([quarantine.for_duckdb(f) for f in files])
+        return [
+            (row[0], row[1], row[2])
+            for row in con.execute(
+                f"select entity, error, count(*) as records from read_parquet({paths}, hive_partitioning = true) "
+                "group by all order by records desc, entity, error"
+            ).fetchall()
+        ]
+    finally:
+        con.close()

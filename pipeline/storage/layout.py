@@ -16,6 +16,8 @@ reports and the publish switch stay local to the host that builds.
     DIR/warehouse.duckdb            the published warehouse
     DIR/.warehouse.duckdb.building-<pid>   a build in progress (swept after a crash)
     DIR/publish -> .publish/<stamp>  the Parquet outputs, switched in one rename
+    DIR/publish/profiles/<author_id>.json   one profile document per author, in the same export
+    DIR/report/index.html           the HTML report (`pipeline report`), profiles/<author_id>.html
     DIR/reports/<kind>-latest.json and <kind>-<stamp>.json
     DIR/.pipeline.lock              one writer at a time
     DIR/requests/requests.sqlite    the durable request log
@@ -42,6 +44,7 @@ def _under_data_dir(name: str, doc: str) -> property:
 
 
 EXPORTS_DIR = ".publish"
+PROFILES_DIR = "profiles"  # publish/profiles/<author_id>.json: one profile document per author
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,19 @@ class DataLayout:
     publish_dir = _under_data_dir("publish", "Symlink to the current export for downstream apps.")
 
     exports_dir = _under_data_dir(EXPORTS_DIR, "Export folders that publish points at.")
+
+    def profile_document_path(self, author_id: str) -> Path:
+        """One author's published profile document (``pipeline profile --json``)."""
+        return self.publish_dir / PROFILES_DIR / f"{author_id}.json"
+
+    # The HTML report --------------------------------------------------------------
+    report_dir = _under_data_dir(
+        "report", "The static HTML report (`pipeline report`): index.html, profiles/, figures/."
+    )
+
+    def report_file(self, relative: str) -> Path:
+        """A file of the report site, by its path relative to the site's root (as links name it)."""
+        return self.report_dir / relative
 
     # Reports ----------------------------------------------------------------------
     reports_dir = _under_data_dir("reports", "Run and quality reports.")

@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.storage.atomic import commit_file, temp_path_for
-from pipeline.storage.layout import DataLayout
+from pipeline.storage.layout import PROFILES_DIR, DataLayout
 
 KEEP_EXPORTS = 2  # the current export and the one before
-PROFILES_DIR = "profiles"  # publish/profiles/<author_id>.json: one profile document per author
 
 
 def new_export_folder(layout: DataLayout) -> Path:

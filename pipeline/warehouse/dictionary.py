@@ -7,6 +7,7 @@ rewrites ``docs/data_dictionary.md``; a test fails while it is stale.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -41,9 +42,37 @@ def empty_schemas() -> dict[str, list[tuple[str, str]]]:
         con.close()
 
 
+@dataclass(frozen=True)
+class TableEntry:
+    """One published table or view: its contract and its columns with their types."""
+
+    name: str
+    materialized: str
+    grain: str
+    description: str
+    unique: list[list[str]]
+    columns: list[tuple[str, str, str]]  # (column, DuckDB type, description)
+
+
+def published_tables() -> list[TableEntry]:
+    """Every table and view kept in the warehouse, in build order."""
+    schemas = empty_schemas()
+    return [
+        TableEntry(
+            name=step.name,
+            materialized=step.materialized,
+            grain=step.contract.grain,
+            description=step.contract.description or "",
+            unique=[list(k) for k in step.contract.unique],
+            columns=[(column, kind, step.contract.columns.get(column, "")) for column, kind in schemas[step.name]],
+        )
+        for step in plan(raw_input_names())
+        if isinstance(step, Model) and step.persisted
+    ]
+
+
 def render() -> str:
     """The dictionary as Markdown: one section per published table."""
-    schemas = empty_schemas()
     lines = [
         "# Data dictionary",
         "",
@@ -52,19 +81,16 @@ def render() -> str:
         "the same descriptions are DuckDB comments in the warehouse (`select * from duckdb_columns()`).",
         "",
     ]
-    for step in plan(raw_input_names()):
-        if not isinstance(step, Model) or not step.persisted:
-            continue
-        contract = step.contract
-        lines += [f"## `{step.name}` ({step.materialized})", "", f"Grain: {contract.grain}.", ""]
-        if contract.description:
-            lines += [contract.description, ""]
-        keys = "; ".join(", ".join(k) for k in contract.unique)
+    for table in published_tables():
+        lines += [f"## `{table.name}` ({table.materialized})", "", f"Grain: {table.grain}.", ""]
+        if table.description:
+            lines += [table.description, ""]
+        keys = "; ".join(", ".join(k) for k in table.unique)
         if keys:
             lines += [f"Unique: {keys}.", ""]
         lines += ["| column | type | description |", "|---|---|---|"]
-        for column, kind in schemas[step.name]:
-            lines.append(f"| `{column}` | {kind} | {contract.columns.get(column, '')} |")
+        for column, kind, description in table.columns:
+            lines.append(f"| `{column}` | {kind} | {description} |")
         lines.append("")
     return "\n".join(lines)
 
