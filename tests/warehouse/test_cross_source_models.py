@@ -347,22 +347,36 @@ def test_arxiv_authors_match_by_name_on_the_same_work_or_by_a_shared_coauthor_el
     assert all(r[4].startswith("A") and r[4][1:].isdigit() for r in rows)  # the profiles id contract (^A\d+$)
 
 
-def test_two_openalex_authors_with_the_arxiv_name_make_it_ambiguous_so_it_stays_l0(wh):
+def test_a_name_shared_by_two_openalex_authors_is_never_guessed(wh):
+    only = surrogate("W", "arxiv:2301.00005")
     rows = _arxiv_authorships(
         wh,
         sources=[
             dict(work_id="W1", source="openalex", source_record_id="W1"),
             dict(work_id="W1", source="arxiv", source_record_id="2012.04030"),
+            dict(work_id=only, source="arxiv", source_record_id="2301.00005"),
         ],
         openalex=[openalex_work("W1", TITLE, 2020)],
         openalex_authors=[
             openalex_author("W1", "A1", "Wei Zhang", position=0),
             openalex_author("W1", "A7", "Wei Zhang", position=1),
+            openalex_author("W1", "A3", "Li Na", position=2),
         ],
-        arxiv=[arxiv_entry("2012.04030", TITLE, 2020)],
-        arxiv_authors=[arxiv_author("2012.04030", "Wei Zhang", 0)],
+        arxiv=[arxiv_entry("2012.04030", TITLE, 2020), arxiv_entry("2301.00005", "Another paper", 2023, line=101)],
+        arxiv_authors=[
+            arxiv_author("2012.04030", "Wei Zhang", 0),
+            arxiv_author("2012.04030", "Li Na", 1),
+            arxiv_author("2301.00005", "Wei Zhang", 0, line=101),
+            arxiv_author("2301.00005", "Li Na", 1, line=101),
+        ],
     )
-    assert [(r[4], r[5]) for r in rows] == [(surrogate("A", "arxiv:2012.04030|wei zhang"), "name_only")]
+    assert [(r[1], r[3], r[4], r[5]) for r in rows] == [
+        # on the same work: both Wei Zhangs are on it already, so the arXiv entry adds no one
+        ("2012.04030", "Li Na", "A3", "same_work"),
+        # elsewhere: both Wei Zhangs have Li Na as a co-author, so neither is chosen (L0)
+        ("2301.00005", "Wei Zhang", surrogate("A", "arxiv:2301.00005|wei zhang"), "name_only"),
+        ("2301.00005", "Li Na", "A3", "coauthor"),
+    ]
 
 
 def test_int_authorships_counts_an_author_once_across_sources_and_versions(wh):

@@ -6,6 +6,8 @@
 --              OpenAlex record: the title overlaps), or
 --   coauthor   another author of the arXiv paper is, by name, one of that author's
 --              OpenAlex co-authors (on works with at most max_authors_per_work authors).
+-- A name the work's OpenAlex record lists under several authors is left out: the
+-- people are on the work already, and picking one would be a guess.
 -- Otherwise it stays a name-only author (verification L0) with a surrogate id in
 -- the OpenAlex form: arxiv_surrogate_id('A', 'arxiv:<arxiv id>|<name key>'), one
 -- per paper and name, so two papers by "J. Smith" are never one person by name.
@@ -86,13 +88,18 @@ candidates as (
 ),
 
 same_work as (
-    select current_entries.arxiv_id, current_entries.position_index, min(openalex_listed.author_id) as author_id
+    -- the work's OpenAlex record(s) list the name: one author is a match; several (two
+    -- namesakes, or one person split over two OpenAlex ids) are already on the work, so
+    -- the arXiv entry adds no one (author_id stays null and the entry is left out)
+    select
+        current_entries.arxiv_id,
+        current_entries.position_index,
+        case when count(distinct openalex_listed.author_id) = 1 then min(openalex_listed.author_id) end as author_id
     from current_entries
     join openalex_listed
         on openalex_listed.work_id = current_entries.work_id
         and openalex_listed.name_key = current_entries.name_key
     group by current_entries.arxiv_id, current_entries.position_index
-    having count(distinct openalex_listed.author_id) = 1
 ),
 
 candidate_works as (
@@ -157,6 +164,7 @@ final as (
     left join by_coauthor
         on by_coauthor.arxiv_id = current_entries.arxiv_id
         and by_coauthor.position_index = current_entries.position_index
+    where same_work.arxiv_id is null or same_work.author_id is not null
 )
 
 select * from final
