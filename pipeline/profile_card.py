@@ -199,7 +199,8 @@ def _chunk_documents(con, ids: list[str], lake: Store | None, max_collaborators:
             topics=[Topic(**t) for t in topics.get(author_id, [])],
             works=[
                 Work(
-                    **{k: v for k, v in w.items() if k != "source"},
+                    **{k: v for k, v in w.items() if k not in ("source", "cited_by_count")},
+                    cited_by_count=w["cited_by_count"] or 0,
                     venue=venue_label(w["source"]),
                     venue_name=w["source"],
                 )

@@ -1,12 +1,15 @@
-"""Profile lookup: ids in either form, exact names, partial names, ambiguity."""
+"""Profile lookup (ids in either form, exact names, partial names, ambiguity) and the labels the pages show."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import duckdb
 import pytest
 
 from pipeline.errors import NotFoundError
-from pipeline.profile_card import find_author_id
+from pipeline.profile_card import affiliation_label, category_label, find_author_id, venue_label
+from pipeline.profile_text import published_on
 
 
 @pytest.fixture
@@ -37,3 +40,19 @@ def test_ambiguous_names_list_the_candidates(con):
         find_author_id(con, "Jane Doe")
     with pytest.raises(NotFoundError, match="matches 2 authors"):
         find_author_id(con, "Qian")
+
+
+@pytest.mark.parametrize(
+    ("venue", "label"),
+    [("arXiv (Cornell University)", "arXiv"), ("Physical Review X", "Physical Review X"), (None, None), ("(x)", "(x)")],
+)
+def test_venue_labels_as_the_seed_pages_show_them(venue, label):
+    assert venue_label(venue) == label
+
+
+def test_arxiv_labels_as_listings_show_them():
+    assert (category_label("cs.LG"), category_label("hep-th"), category_label(None)) == ("LG", "hep-th", None)
+    assert affiliation_label("Harvard University") == "harvard"
+    assert affiliation_label("University of Tokyo") == "tokyo"
+    assert affiliation_label("The Institute of Physics") == "physics"
+    assert published_on(date(2022, 10, 31)) == "Oct 31, 2022" and published_on(date(2023, 9, 8)) == "Sep 8, 2023"

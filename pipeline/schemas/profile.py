@@ -24,8 +24,8 @@ class _Doc(BaseModel):
 class Trust(_Doc):
     score: int = Field(ge=0, le=100, description="Trust score, 0-100.")
     tier: Literal["Unverified", "Emerging", "Established", "Trusted"]
-    model_version: str = Field(description="The trust model that computed the score, e.g. trust-v1.")
-    as_of: date = Field(description="The trust snapshot date.")
+    model_version: str | None = Field(description="The trust model that computed the score, e.g. trust-v1.")
+    as_of: date | None = Field(description="The trust snapshot date.")
     components: dict[str, float] = Field(description="Points per component; they add up to the score.")
 
 
