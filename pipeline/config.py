@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -87,6 +88,42 @@ class RequestSettings(BaseModel):
     events_channel: str = "scholarly.events"
 
 
+class S3Settings(BaseModel):
+    """Object-store access for ``s3://`` lake, quarantine and history URIs (``PIPELINE_S3__…``).
+
+    Anything left unset falls back to the standard AWS environment that botocore reads itself
+    (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``,
+    ``AWS_DEFAULT_REGION``, ``AWS_PROFILE``). The Airflow tasks may fill it from a Connection (``conn_id``)."""
+
+    endpoint_url: str | None = Field(default=None, description="e.g. http://minio:9000; default: AWS")
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
+    session_token: SecretStr | None = None
+    addressing_style: Literal["auto", "path", "virtual"] | None = Field(
+        default=None, description="path-style URLs for S3-compatible servers that need them"
+    )
+    conn_id: str | None = Field(
+        default=None, description="Airflow Connection (type aws) the DAG tasks read the unset values from"
+    )
+    stale_staging_seconds: float = Field(
+        default=24 * 3600.0, ge=0, description="staged objects older than this belong to a crashed writer and are swept"
+    )
+
+
+class LockSettings(BaseModel):
+    """The guard of the lake's commit step when the lake is shared by several hosts (``PIPELINE_LOCK__…``).
+
+    ``DIR/.pipeline.lock`` (flock) guards one host. With a remote lake the commit step also takes a
+    shared lock: a PostgreSQL advisory lock when ``postgres_dsn`` is set (e.g. the Airflow metadata
+    DB), otherwise a lease object in the lake itself, written with S3 conditional writes."""
+
+    postgres_dsn: SecretStr | None = Field(default=None, description="libpq DSN for pg_advisory_lock")
+    lease_seconds: float = Field(
+        default=60.0, ge=1, description="an object-store lease not renewed for this long is stale"
+    )
+
+
 class Settings(BaseSettings):
     """Pipeline settings; see the module docstring for overriding them."""
 
@@ -113,6 +150,8 @@ class Settings(BaseSettings):
     trust: TrustSettings = TrustSettings()
     quality: QualitySettings = QualitySettings()
     requests: RequestSettings = RequestSettings()
+    s3: S3Settings = S3Settings()
+    lock: LockSettings = LockSettings()
 
 
 def load_settings(data_dir: Path | str | None = None, as_of: date | None = None, **overrides) -> Settings:

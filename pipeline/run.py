@@ -3,6 +3,7 @@ functions, and pass paths (never data) between steps."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 
@@ -12,8 +13,10 @@ from pipeline.sources import parse_source_spec
 from pipeline.sources.base import InputFile
 from pipeline.storage.layout import DataLayout
 from pipeline.storage.lock import data_dir_lock
+from pipeline.storage.object_store import ObjectStore
 from pipeline.storage.publish import discard_build, remove_stale_builds
 from pipeline.storage.reports import read_report, write_report
+from pipeline.storage.shared_lock import lake_commit_lock, needs_shared_lock
 from pipeline.warehouse.build import BuildReport, StepCallback, build_warehouse, publish_warehouse
 from pipeline.warehouse.fingerprint import build_fingerprint
 
@@ -66,14 +69,38 @@ def land_sources(
     from pipeline.quality.gate import landing_gate
 
     layout = DataLayout.of(settings)
+    ingest_date = ingest_date or today_utc()
+    if not needs_shared_lock(layout.lake):
+        with data_dir_lock(layout.lock_path, settings.lock_timeout_seconds):
+            for store in (layout.lake, layout.quarantine):
+                store.sweep_leftovers()
+            report = land(inputs, settings, ingest_date=ingest_date, gate=landing_gate(settings), on_records=on_records)
+            write_report(layout, "landing", report, no_op=report.no_op)
+        return report
+
+    # A lake shared by several hosts: stage in parallel with every other worker, lock only the commit step.
+    for store in (layout.lake, layout.quarantine):
+        if isinstance(store, ObjectStore):
+            store.sweep_leftovers()  # only a dead writer's staged objects (by age): safe without the lock
+    report = land(
+        inputs,
+        settings,
+        ingest_date=ingest_date,
+        gate=landing_gate(settings),
+        on_records=on_records,
+        commit_guard=lambda: _lake_lock(layout, settings),
+    )
     with data_dir_lock(layout.lock_path, settings.lock_timeout_seconds):
-        for store in (layout.lake, layout.quarantine):
-            store.sweep_leftovers()
-        report = land(
-            inputs, settings, ingest_date=ingest_date or today_utc(), gate=landing_gate(settings), on_records=on_records
-        )
         write_report(layout, "landing", report, no_op=report.no_op)
     return report
+
+
+@contextmanager
+def _lake_lock(layout: DataLayout, settings: Settings):
+    """This host's data-dir lock plus the lake's cross-host commit lock; yields the latter's guard."""
+    with ExitStack() as stack:
+        stack.enter_context(data_dir_lock(layout.lock_path, settings.lock_timeout_seconds))
+        yield stack.enter_context(lake_commit_lock(settings, layout.lake))
 
 
 def build(
@@ -89,7 +116,7 @@ def build(
 
     layout = DataLayout.of(settings)
     as_of = as_of or settings.as_of or today_utc()
-    with data_dir_lock(layout.lock_path, settings.lock_timeout_seconds):
+    with _lake_lock(layout, settings):  # the build reads the lake and appends to the history: no commits meanwhile
         remove_stale_builds(layout)
         layout.history.sweep_leftovers()
         fingerprint = build_fingerprint(settings, as_of)

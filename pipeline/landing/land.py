@@ -14,6 +14,7 @@ import multiprocessing
 import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -101,6 +102,8 @@ class _Staged:
 
 Gate = Callable[[list[FileReport]], None]
 Progress = Callable[[int], None]
+# The commit step's guard: a context manager (the lake's cross-host lock) whose value, if any, has check().
+CommitGuard = Callable[[], AbstractContextManager]
 
 
 def land(
@@ -110,8 +113,13 @@ def land(
     ingest_date: date,
     gate: Gate | None = None,
     on_records: Progress | None = None,
+    commit_guard: CommitGuard | None = None,
 ) -> LandingReport:
-    """Land every input; publish nothing unless all files are written and the gate passes."""
+    """Land every input; publish nothing unless all files are written and the gate passes.
+
+    With ``commit_guard`` (a lake shared by several hosts) the files are staged without it, and only the
+    commit step runs under it: each input is checked again there, and one that another run landed in
+    the meantime is dropped from this run (reported as skipped) instead of committed twice."""
     layout = DataLayout.of(settings)
     report = LandingReport(ingest_date=ingest_date)
     todo: list[tuple[int, InputFile]] = []
@@ -137,16 +145,38 @@ def land(
             try:
                 gate([s.report for s in staged])
             except QualityGateError:
-                for entry in staged:
-                    entry.publish_quarantine(layout)
+                with (commit_guard or nullcontext)():
+                    for entry in staged:
+                        entry.publish_quarantine(layout)
                 raise
-        for entry in staged:
-            entry.publish(layout)
+        if commit_guard is None:
+            for entry in staged:
+                entry.publish(layout)
+        else:
+            with commit_guard() as guard:
+                _publish_guarded(staged, layout, report, guard)
     except BaseException:
         for entry in staged:
             entry.discard(layout)
         raise
     return report
+
+
+def _publish_guarded(staged: list[_Staged], layout: DataLayout, report: LandingReport, guard) -> None:
+    """The commit step under the lake's shared lock: skip inputs landed meanwhile by another run."""
+    for entry in staged:
+        if guard is not None:
+            guard.check()
+        earlier = current_landing(layout.lake, entry.item)
+        if earlier is not None:
+            log.info("%s was landed by another run meanwhile; dropping this run's copy", entry.item.source_file)
+            entry.discard(layout)
+            index = next(i for i, f in enumerate(report.files) if f is entry.report)
+            report.files[index] = FileReport(
+                entry.item.source, entry.item.entity, entry.item.source_file, skipped=True, records_path=earlier
+            )
+            continue
+        entry.publish(layout)
 
 
 def _stage_all(todo, settings: Settings, ingest_date: date, on_records: Progress | None, staged: list[_Staged]):

@@ -27,12 +27,13 @@ reports and the publish switch stay local to the host that builds.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from pipeline.config import Settings
+from pipeline.config import S3Settings, Settings
+from pipeline.storage.object_store import open_store
 from pipeline.storage.store import Store
 
 BUILDING_PREFIX = ".warehouse.duckdb.building-"
@@ -55,6 +56,7 @@ class DataLayout:
     lake_uri: str
     quarantine_uri: str
     history_uri: str
+    s3: S3Settings = field(default_factory=S3Settings, compare=False, repr=False)  # for s3:// stores
 
     @classmethod
     def of(cls, settings: Settings) -> DataLayout:
@@ -64,19 +66,20 @@ class DataLayout:
             lake_uri=settings.lake_uri or (data_dir / "lake").as_posix(),
             quarantine_uri=settings.quarantine_uri or (data_dir / "quarantine").as_posix(),
             history_uri=settings.history_uri or (data_dir / "history").as_posix(),
+            s3=settings.s3,
         )
 
     @cached_property
     def lake(self) -> Store:
-        return Store(self.lake_uri)
+        return open_store(self.lake_uri, self.s3)
 
     @cached_property
     def quarantine(self) -> Store:
-        return Store(self.quarantine_uri)
+        return open_store(self.quarantine_uri, self.s3)
 
     @cached_property
     def history(self) -> Store:
-        return Store(self.history_uri)
+        return open_store(self.history_uri, self.s3)
 
     def stores(self) -> tuple[Store, Store, Store]:
         return self.lake, self.quarantine, self.history

@@ -28,9 +28,9 @@ TEMP_MARK = ".tmp-"
 class Store:
     """Files under one root URI."""
 
-    def __init__(self, uri: str | Path) -> None:
+    def __init__(self, uri: str | Path, options: dict | None = None) -> None:
         self.uri = str(uri)
-        self.fs, root = fsspec.core.url_to_fs(self.uri)
+        self.fs, root = fsspec.core.url_to_fs(self.uri, **(options or {}))
         self.root = root.rstrip("/") or "/"
         self.is_local = isinstance(self.fs, LocalFileSystem)
         self.arrow_fs = pafs.LocalFileSystem() if self.is_local else pafs.PyFileSystem(pafs.FSSpecHandler(self.fs))
