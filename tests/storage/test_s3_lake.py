@@ -5,48 +5,13 @@ from __future__ import annotations
 import duckdb
 import pytest
 from cli_helpers import run_cli
-from conftest import ACCESS_KEY, AS_OF, REGION, SECRET_KEY
+from s3_helpers import ACCESS_KEY, AS_OF, REGION, SECRET_KEY, published_rows, warehouse_rows
 
 from pipeline.config import S3Settings, Settings
 from pipeline.run import build, collect_inputs, land_sources
 from pipeline.storage.layout import DataLayout
 from pipeline.storage.object_store import ObjectStore, open_store, s3_options, s3_settings_from_connection
 from pipeline.storage.store import Store
-
-VOLATILE = {"quality_runs": ("run_id", "checked_at")}  # differ between any two runs, local or not
-
-
-def warehouse_rows(settings: Settings) -> dict[str, list[tuple]]:
-    """Every table of the published warehouse, as sorted rows (volatile columns left out)."""
-    con = duckdb.connect(str(DataLayout.of(settings).warehouse_path), read_only=True)
-    try:
-        tables = [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'main' order by 1"
-            ).fetchall()
-        ]
-        rows = {}
-        for table in tables:
-            columns = [c[0] for c in con.execute(f"select * from {table} limit 0").description]
-            kept = ", ".join(f'"{c}"' for c in columns if c not in VOLATILE.get(table, ()))
-            rows[table] = con.execute(f"select {kept} from {table} order by all").fetchall()
-        return rows
-    finally:
-        con.close()
-
-
-def published_rows(settings: Settings) -> dict[str, list[tuple]]:
-    publish = DataLayout.of(settings).publish_dir
-    con = duckdb.connect()
-    try:
-        return {
-            path.name: con.execute(f"select * from read_parquet('{path}') order by all").fetchall()
-            for path in sorted(publish.glob("*.parquet"))
-            if path.stem not in VOLATILE
-        }
-    finally:
-        con.close()
 
 
 def test_sample_on_s3_builds_the_same_warehouse_as_a_local_lake(s3_settings, s3_server, tmp_path):
