@@ -10,12 +10,13 @@ ones) and the warehouse build (which reads the lake and appends to the trust his
   ends, so a killed worker never leaves it behind.
 * otherwise, for an ``s3://`` lake: a **lease object**, ``<lake>/_locks/commit.lease``, created with a
   conditional write (``PUT`` with ``If-None-Match: *``: exactly one creator wins). The holder renews it
-  every ``lease_seconds / 3`` (``PUT`` with ``If-Match: <its ETag>``) and deletes it when done
-  (``DELETE`` with ``If-Match``). A lease whose last renewal is older than ``lease_seconds`` (by the
-  server's clock) belongs to a dead holder and is taken over with ``If-Match`` on its ETag, so only one
-  contender can take it. A holder that fails to renew (taken over after a long stall) stops committing:
-  :meth:`ObjectLease.check` runs before every commit. S3 (since 2024), MinIO and moto support these
-  conditional writes.
+  every ``lease_seconds / 3`` (``PUT`` with ``If-Match: <its ETag>``; each renewal changes the ETag) and
+  deletes it when done (``DELETE`` with ``If-Match``). A contender that sees the *same* ETag for
+  ``lease_seconds`` by its own monotonic clock (no clocks are compared across hosts) knows the holder is
+  dead and takes the lease over with ``If-Match`` on that ETag, so only one contender can win. A holder
+  that could not renew for two thirds of ``lease_seconds`` stops committing (:meth:`ObjectLease.check`
+  runs before every commit), before anyone may take its lease. S3 (since 2024), MinIO and moto support
+  these conditional writes.
 * a local (or ``memory://``) lake: nothing more than the flock, whatever is configured.
 """
 
@@ -30,7 +31,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from pipeline.config import Settings
 from pipeline.errors import PipelineError
@@ -178,15 +178,12 @@ class ObjectLease(CommitGuard):
         response = self.store.fs.call_s3("put_object", Bucket=self.bucket, Key=self.key, Body=body, **condition)
         return response["ETag"]
 
-    def _holder(self) -> tuple[str, float] | None:
-        """(ETag, age in seconds by the server's clock) of the current lease object, or None."""
+    def _holder_etag(self) -> str | None:
+        """The ETag of the current lease object, or None when there is none."""
         try:
-            head = self.store.fs.call_s3("head_object", Bucket=self.bucket, Key=self.key)
+            return self.store.fs.call_s3("head_object", Bucket=self.bucket, Key=self.key)["ETag"]
         except FileNotFoundError:
             return None
-        date_header = head.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
-        now = parsedate_to_datetime(date_header) if date_header else datetime.now(UTC)
-        return head["ETag"], (now - head["LastModified"]).total_seconds()
 
     def _holder_name(self) -> str:
         try:
@@ -196,6 +193,7 @@ class ObjectLease(CommitGuard):
 
     def acquire(self) -> None:
         deadline = time.monotonic() + self.timeout
+        seen: tuple[str, float] | None = None  # (ETag, when this process first saw it)
         while True:
             try:
                 self._etag = self._put(IfNoneMatch="*")
@@ -203,11 +201,13 @@ class ObjectLease(CommitGuard):
             except OSError as exc:
                 if not _conflict(exc):
                     raise
-            holder = self._holder()
-            if holder is not None and holder[1] >= self.ttl:
+            etag = self._holder_etag()
+            if etag is not None and (seen is None or seen[0] != etag):
+                seen = (etag, time.monotonic())
+            elif etag is not None and time.monotonic() - seen[1] >= self.ttl:
                 try:
-                    self._etag = self._put(IfMatch=holder[0])
-                    log.warning("took over the lake's commit lease, not renewed for %.0fs", holder[1])
+                    self._etag = self._put(IfMatch=etag)
+                    log.warning("took over the lake's commit lease of a holder that stopped renewing it")
                     break
                 except OSError as exc:
                     if not _conflict(exc):
@@ -232,13 +232,13 @@ class ObjectLease(CommitGuard):
                     self._lost = "another run took the lease over"
                     return
                 log.warning("could not renew the lake's commit lease: %s", exc)
-            if time.monotonic() - self._renewed >= self.ttl:
-                self._lost = f"not renewed for {self.ttl:.0f}s"
+            if time.monotonic() - self._renewed >= self.ttl * 2 / 3:
+                self._lost = f"not renewed for {self.ttl * 2 / 3:.1f}s"
                 return
 
     def check(self) -> None:
-        if self._lost is None and time.monotonic() - self._renewed >= self.ttl:
-            self._lost = f"not renewed for {self.ttl:.0f}s"
+        if self._lost is None and time.monotonic() - self._renewed >= self.ttl * 2 / 3:
+            self._lost = f"not renewed for {self.ttl * 2 / 3:.1f}s"
         if self._lost is not None:
             raise LeaseLostError(f"lost the lake's commit lease {self.path} ({self._lost}); nothing more is committed")
 
