@@ -8,8 +8,10 @@ and `data/merged_ids/`).
 * **plan**: lists the snapshot's parts (checking the manifests) and splits them into
   batches of `parts_per_task`;
 * **land_parts** (one mapped task per batch, spread over the workers): validates every
-  record, quarantines the rest, gates the batch and commits it to the lake; emits
-  `lake_openalex_snapshot`, which starts `build_warehouse` once the mapped tasks are done.
+  record, quarantines the rest, gates the batch and commits it to the lake (on an s3://
+  lake only the commit step is serialised across hosts, see the README);
+* **landed**: once every batch has landed, emits one `lake_openalex_snapshot` event with
+  the totals, which starts `build_warehouse` once, from all of them.
 
 Parts already landed (same file, size and mtime) are skipped, so a re-run only lands
 what changed. CLI twin: `pipeline run --source openalex-snapshot:PATH`.

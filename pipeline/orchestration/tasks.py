@@ -32,9 +32,24 @@ DEFAULT_ARGS = {
 
 
 def settings(params: dict | None = None):
+    """The pipeline's settings in a task; an s3:// lake may take its credentials from an Airflow
+    Connection (``PIPELINE_S3__CONN_ID``, type aws) for whatever the environment leaves unset."""
     from pipeline.config import load_settings
 
-    return load_settings((params or {}).get("data_dir"))
+    s = load_settings((params or {}).get("data_dir"))
+    if s.s3.conn_id:
+        s = s.model_copy(update={"s3": s3_from_connection(s.s3)})
+    return s
+
+
+def s3_from_connection(s3):
+    """Fill ``s3`` (``Settings.s3``) from the Airflow Connection it names."""
+    from airflow.sdk import BaseHook
+
+    from pipeline.storage.object_store import s3_settings_from_connection
+
+    conn = BaseHook.get_connection(s3.conn_id)
+    return s3_settings_from_connection(conn.login, conn.password, conn.extra_dejson, s3)
 
 
 def call(fn: Callable[..., Any], *args, **kwargs) -> Any:
@@ -109,7 +124,9 @@ def request_tasks(kind: str, lake: Asset, *, doorbell: bool) -> None:
 
 
 def snapshot_tasks(lake: Asset) -> None:
-    """plan the snapshot's parts into batches -> land each batch in its own mapped task."""
+    """plan the snapshot's parts into batches -> land each batch in its own mapped task (spread over
+    the workers, each committing its parts to the shared lake on its own) -> one ``lake`` asset event
+    once every batch has landed, so ``build_warehouse`` builds once, from all of them."""
 
     @task
     def plan(params=None) -> list[list[str]]:
@@ -117,17 +134,24 @@ def snapshot_tasks(lake: Asset) -> None:
 
         return call(plan_inputs, [f"openalex-snapshot:{params['path']}"], int(params["parts_per_task"]))
 
-    @task(outlets=[lake])
-    def land_parts(keys: list[str], params=None, outlet_events=None) -> str:
+    @task
+    def land_parts(keys: list[str], params=None) -> dict:
         from pipeline.run import land_selected
 
         s = settings(params)
         report = call(land_selected, [f"openalex-snapshot:{params['path']}"], keys, s)
-        outlet_events[lake].extra = _landing_extra(report, s)
         log.info("landed %d part(s): %s", len(keys), _landing_line(report))
-        return outlet_events[lake].extra["report"]
+        return {**_landing_extra(report, s), "parts": len(keys)}
 
-    land_parts.expand(keys=plan())
+    @task(outlets=[lake])
+    def landed(results=None, outlet_events=None) -> dict:
+        results = [r for r in (results or []) if r]
+        total = {key: sum(r[key] for r in results) for key in ("parts", "records", "valid", "quarantined")}
+        outlet_events[lake].extra = {**total, "batches": len(results)}
+        log.info("all %d batch(es) landed: %s", len(results), total)
+        return total
+
+    landed(land_parts.expand(keys=plan()))
 
 
 # -- the warehouse --------------------------------------------------------------------------------

@@ -94,8 +94,12 @@ def test_sweep_covers_both_kinds_and_is_scheduled(dagbag):
 def test_snapshot_dag_maps_parts_and_needs_a_path(dagbag):
     dag = dagbag.dags["ingest_openalex_snapshot"]
     assert type(dag.timetable).__name__ == "NullTimetable"  # run by hand
-    assert [t.task_id for t in dag.topological_sort()] == ["plan", "land_parts"]
+    assert [t.task_id for t in dag.topological_sort()] == ["plan", "land_parts", "landed"]
     assert type(dag.get_task("land_parts")).__name__.endswith("MappedOperator")
+    # one asset event once every mapped landing is done: the build starts once, from all of them
+    assert dag.get_task("land_parts").outlets == []
+    assert [o.name for o in dag.get_task("landed").outlets] == ["lake_openalex_snapshot"]
+    assert dag.get_task("landed").trigger_rule == "all_success"
     assert dag.params.get_param("path").schema["type"] == "string"
 
 
