@@ -149,16 +149,19 @@ def test_publish_switches_whole_exports_and_keeps_two(built):
     exports = sorted(p.name for p in (built.data_dir / ".publish").iterdir())
     assert len(exports) == 2 and link.resolve().name == exports[-1] and first.name not in exports
     assert sorted(p.name for p in link.iterdir()) == sorted(
-        f"{t}.parquet"
-        for t in (
-            "authorships",
-            "collaborator_edges",
-            "profiles",
-            "quality_runs",
-            "quarantine",
-            "topic_counts",
-            "trust_snapshots",
-            "work_sources",
-            "works",
-        )
+        [
+            f"{t}.parquet"
+            for t in (
+                "authorships",
+                "collaborator_edges",
+                "profiles",
+                "quality_runs",
+                "quarantine",
+                "topic_counts",
+                "trust_snapshots",
+                "work_sources",
+                "works",
+            )
+        ]
+        + ["profiles"]  # the profile documents, publish/profiles/<author_id>.json, switch with the tables
     )
