@@ -37,6 +37,8 @@ REQUIRED_SERVICES = {
     "airflow-dag-processor",
     "airflow-worker",
     "airflow-triggerer",
+    "minio",
+    "minio-init",
 }
 # The only paths the Dockerfile may COPY: top-level entries of the design card's
 # layout that the image needs (DESIGN.md "Layout").
@@ -287,6 +289,104 @@ def test_pipeline_data_dir_is_a_named_volume(compose, airflow_services):
         assert data_dir, f"{name} lacks PIPELINE_DATA_DIR"
         sources = [src for src, target in volume_mounts(svc) if target.rstrip("/") == data_dir.rstrip("/")]
         assert sources and not is_bind_source(sources[0]), f"{name}: {data_dir} is not on a named volume"
+
+
+# --- the lake on MinIO, and scaling the workers ---------------------------------------------
+
+
+def example_env() -> dict[str, str]:
+    lines = (ROOT / "example.env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.lstrip().startswith("#"))
+
+
+def resolve(value: str, env: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?msg} interpolation, with ``env`` as .env."""
+
+    def one(match: re.Match) -> str:
+        var, op, arg = match["var"], match["op"], match["arg"]
+        if env.get(var):
+            return env[var]
+        assert op in (":-", "-"), f"${{{var}}} is required but unset"
+        return arg
+
+    return re.sub(r"(?<!\$)\$\{(?P<var>[A-Za-z_]\w*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}", one, value)
+
+
+def test_minio_keeps_its_data_on_a_named_volume_and_reports_health(compose, services):
+    minio = services["minio"]
+    assert minio["image"].split(":")[0] == "minio/minio"
+    assert minio["command"].split()[:2] == ["server", "/data"]
+    sources = [src for src, target in volume_mounts(minio) if target == "/data"]
+    assert sources and not is_bind_source(sources[0]) and sources[0] in (compose.get("volumes") or {})
+    assert minio["healthcheck"]["test"][1:] == ["mc", "ready", "local"]
+    for key in ("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"):
+        match = INTERPOLATION_RE.match(env_of(minio)[key])
+        assert match and match["var"] == key and match["op"] in (None, ":?", "?"), f"minio: {key} must come from .env"
+    for port in minio.get("ports") or []:
+        assert str(port).startswith("127.0.0.1:"), f"minio publishes {port} beyond the loopback interface"
+
+
+def test_minio_init_creates_the_bucket_the_lake_lives_in(services, airflow_services):
+    init = services["minio-init"]
+    assert init["image"].split(":")[0] == "minio/mc"
+    assert init["depends_on"]["minio"]["condition"] == "service_healthy"
+    assert init.get("restart") == "no"
+    command = "\n".join(init["command"])
+    assert (
+        "mc alias set lake http://minio:9000" in command and 'mc mb --ignore-existing "lake/$${LAKE_BUCKET}"' in command
+    )
+    env = example_env()
+    bucket = resolve(env_of(init)["LAKE_BUCKET"], env)
+    for key in ("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"):
+        assert env_of(init)[key] == env_of(services["minio"])[key]
+    for name, svc in airflow_services.items():
+        for key in ("PIPELINE_LAKE_URI", "PIPELINE_QUARANTINE_URI", "PIPELINE_HISTORY_URI"):
+            url = urlsplit(resolve(env_of(svc)[key], env))
+            assert (url.scheme, url.hostname) == ("s3", bucket), f"{name}: {key} is not in the bucket minio-init makes"
+        assert svc["depends_on"]["minio-init"]["condition"] == "service_completed_successfully", name
+
+
+def test_airflow_services_reach_the_lake_with_minios_credentials(services, airflow_services):
+    from pipeline.config import Settings
+
+    env = example_env()
+    minio_env = env_of(services["minio"])
+    for name, svc in airflow_services.items():
+        svc_env = env_of(svc)
+        endpoint = urlsplit(resolve(svc_env["PIPELINE_S3__ENDPOINT_URL"], env))
+        assert endpoint.hostname in services and services[endpoint.hostname]["image"].startswith("minio/minio")
+        assert endpoint.port == 9000
+        assert svc_env["PIPELINE_S3__ACCESS_KEY_ID"] == minio_env["MINIO_ROOT_USER"], name
+        assert svc_env["PIPELINE_S3__SECRET_ACCESS_KEY"] == minio_env["MINIO_ROOT_PASSWORD"], name
+        # the names are the pipeline's real settings, and they parse
+        pipeline_env = {k: resolve(v, env) for k, v in svc_env.items() if k.startswith("PIPELINE_")}
+        settings = _settings_from(pipeline_env, Settings)
+        assert settings.lake_uri.startswith("s3://") and settings.s3.endpoint_url == "http://minio:9000"
+        assert settings.s3.secret_access_key.get_secret_value() == env["MINIO_ROOT_PASSWORD"]
+        dsn = urlsplit(settings.lock.postgres_dsn.get_secret_value())
+        assert dsn.hostname in services and services[dsn.hostname]["image"].startswith("postgres:"), name
+
+
+def _settings_from(env: dict[str, str], settings_class):
+    saved = {k: v for k, v in os.environ.items() if k.startswith("PIPELINE_")}
+    try:
+        for key in saved:
+            del os.environ[key]
+        os.environ.update(env)
+        return settings_class()
+    finally:
+        for key in env:
+            os.environ.pop(key, None)
+        os.environ.update(saved)
+
+
+def test_the_worker_can_be_scaled(services):
+    # `docker compose up --scale airflow-worker=4`: no fixed name, hostname or host port to collide on,
+    # and no state of its own beyond named volumes every replica shares
+    worker = services["airflow-worker"]
+    assert "container_name" not in worker and "hostname" not in worker
+    assert not worker.get("ports"), "a scaled service cannot publish one host port"
+    assert all(not is_bind_source(src) or src == "./dags" for src, _ in volume_mounts(worker))
 
 
 # --- secrets and volumes ----------------------------------------------------------------
