@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from pipeline.landing.fastpath import fast_validator
+
 Parser = Callable[[bytes], dict[str, Any]]
 
 
@@ -17,16 +19,24 @@ class RecordError(ValueError):
     """A record that cannot be landed; the message goes to quarantine."""
 
 
-def json_parser(model: type[BaseModel]) -> Parser:
-    """Validate a JSON line with ``model`` and flatten it with ``model.to_row()``."""
+def json_parser(model: type[BaseModel], *, fast: bool = True) -> Parser:
+    """Validate a JSON line with ``model`` and flatten it with ``model.to_row()``.
+
+    With ``fast`` (the default), the line is first projected to the model's declared fields and
+    the projection validated (:mod:`pipeline.landing.fastpath`); a line the fast path does not
+    accept takes the plain path, ``model_validate_json`` of the whole line, which accepts it or
+    gives the reject its pydantic message."""
+    validate_fast = fast_validator(model) if fast else None
 
     def parse(text: bytes) -> dict[str, Any]:
         if not text.strip():
             raise RecordError("empty line")
-        try:
-            record = model.model_validate_json(text)
-        except ValidationError as exc:
-            raise RecordError(describe(exc)) from None
+        record = validate_fast(text) if validate_fast is not None else None
+        if record is None:
+            try:
+                record = model.model_validate_json(text)
+            except ValidationError as exc:
+                raise RecordError(describe(exc)) from None
         return record.to_row()
 
     return parse

@@ -30,6 +30,11 @@ def _null_is_empty(value: object) -> object:
     return [] if value is None else value
 
 
+# It looks at the value as a whole, never inside: the landing fast path may still project the
+# nested models under it to their declared fields (pipeline.landing.fastpath.projection_safe).
+_null_is_empty.__projection_safe__ = True
+
+
 class NamedRef(_OpenAlex):
     id: str | None = None
     display_name: str | None = None

@@ -1,0 +1,207 @@
+"""The landing fast path: project each JSON line to the fields the contract declares, then validate
+the projection with the same pydantic model.
+
+An OpenAlex work is ~12 KB of JSON of which the contract reads a small part (ids, titles,
+authorships, topics, the abstract); ``model_validate_json`` parses all of it. Here a msgspec
+decoder, generated from the pydantic model, keeps only the declared keys (at every level of nested
+models) and skips the rest at C speed; pydantic then validates the small projected dict. The
+pydantic models stay the single source of the contract: the projection is derived from
+``model_fields`` and declares no type of its own (leaves are ``Any``), so every check is pydantic's.
+
+Anything the fast path is not sure about goes to the plain path (``model_validate_json`` on the
+whole line, exactly as before), which then accepts or rejects with pydantic's own message:
+
+- the decoder rejects the line (bad JSON, NaN/Infinity, numbers out of float range, a value of the
+  wrong shape for a nested model, ...), or pydantic rejects the projection;
+- the line is not valid UTF-8 (msgspec does not check bytes it skips; pydantic does);
+- the line nests deeper than :data:`MAX_DEPTH` (pydantic's JSON parser refuses depth 200, msgspec
+  only stops at Python's recursion limit).
+
+So a line is quarantined only when plain pydantic rejects it, with the same message as before; a
+line accepted by the fast path is one pydantic accepts whole, with the same row
+(``tests/landing/test_fastpath.py`` holds the two to the same verdict).
+
+A model can be projected only if nothing in it looks past its declared fields: ``extra="ignore"``,
+no ``model_validator(mode="before"|"wrap")``, and no before/wrap/plain validator on a field that
+holds a nested model, unless the validator is marked :func:`projection_safe` (it looks at the value
+as a whole, e.g. ``null -> []``). Otherwise that field (or the whole model) is decoded unprojected.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TypedDict
+
+import msgspec
+from pydantic import AliasChoices, AliasPath, BaseModel
+
+# pydantic's JSON parser stops at 200 levels of nesting; stay below (deeper lines take the plain path).
+MAX_DEPTH = 180
+_NOT_STRUCTURE = bytes(range(256)).translate(None, b'"[]{}')  # every byte but quotes and brackets
+_NOT_BRACKETS = bytes(range(256)).translate(None, b"[]{}")
+
+F = typing.TypeVar("F", bound=Callable)
+
+
+def projection_safe(func: F) -> F:
+    """Mark a field validator as looking at the value as a whole (e.g. ``None -> []``), never at
+    keys inside it, so the field's nested model can still be projected to its declared fields."""
+    func.__projection_safe__ = True
+    return func
+
+
+class _NotProjectable(Exception):
+    pass
+
+
+def _contains_model(annotation: object) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_contains_model(a) for a in typing.get_args(annotation))
+
+
+def _input_keys(name: str, info) -> list[str]:
+    """Every key pydantic may read this field from (extra keys are harmless: pydantic ignores them)."""
+    keys = [name]
+    if info.alias:
+        keys.append(info.alias)
+    alias = info.validation_alias
+    choices = alias.choices if isinstance(alias, AliasChoices) else [alias] if alias is not None else []
+    for choice in choices:
+        if isinstance(choice, str):
+            keys.append(choice)
+        elif isinstance(choice, AliasPath):
+            first = choice.path[0]
+            if not isinstance(first, str):
+                raise _NotProjectable(f"alias path {choice.path!r}")
+            keys.append(first)  # the path's first key, unprojected below (see _field_types)
+        else:
+            raise _NotProjectable(f"alias {choice!r}")
+    return list(dict.fromkeys(keys))
+
+
+def _unsafe_validator_fields(model: type[BaseModel]) -> tuple[bool, set[str]]:
+    """(a model-level validator sees the raw input, names of fields whose validators see raw values)."""
+    decorators = model.__pydantic_decorators__
+    whole = any(d.info.mode in ("before", "wrap") for d in decorators.model_validators.values())
+    fields: set[str] = set()
+    for d in decorators.field_validators.values():
+        if d.info.mode in ("before", "wrap", "plain") and not getattr(d.func, "__projection_safe__", False):
+            fields.update(model.model_fields if "*" in d.info.fields else d.info.fields)
+    for name, info in model.model_fields.items():
+        for item in info.metadata:
+            if getattr(item, "strict", None):  # strict differs between Python and JSON input
+                raise _NotProjectable(f"{model.__name__}.{name} is strict")
+            kind = type(item).__name__
+            if kind in ("BeforeValidator", "WrapValidator", "PlainValidator"):
+                if not getattr(item.func, "__projection_safe__", False):
+                    fields.add(name)
+    return whole, fields
+
+
+def _projected(annotation: object, stack: tuple[type, ...]) -> object:
+    """The msgspec type that keeps only declared keys of the models in ``annotation``; ``Any`` for
+    everything else (pydantic checks the value). Always nullable: null goes to pydantic unchanged."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _projected(args[0], stack) if len(args) == 1 else Any
+    if origin is typing.Annotated:
+        return _projected(typing.get_args(annotation)[0], stack)
+    if origin is list:
+        (item,) = typing.get_args(annotation) or (Any,)
+        inner = _projected(item, stack)
+        return Any if inner is Any else list[inner] | None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation not in stack:
+        try:
+            return projection(annotation, stack) | None
+        except _NotProjectable:
+            return Any
+    return Any
+
+
+def projection(model: type[BaseModel], stack: tuple[type, ...] = ()) -> type:
+    """A ``TypedDict`` (total=False) of the keys ``model`` reads, nested models projected in turn."""
+    config = model.model_config
+    if config.get("extra", "ignore") != "ignore" or config.get("strict") or config.get("from_attributes"):
+        raise _NotProjectable(f"{model.__name__}: config {config!r}")
+    whole, raw_fields = _unsafe_validator_fields(model)
+    if whole:
+        raise _NotProjectable(f"{model.__name__} has a model validator that sees the raw input")
+    members: dict[str, object] = {}
+    for name, info in model.model_fields.items():
+        keys = _input_keys(name, info)
+        kind: object
+        if name in raw_fields or not _contains_model(info.annotation):
+            kind = Any
+        else:
+            kind = _projected(info.annotation, (*stack, model))
+        for key in keys:
+            path_alias = isinstance(info.validation_alias, AliasPath | AliasChoices) and key != name
+            members[key] = Any if path_alias else kind
+    return TypedDict(f"{model.__name__}Projection", members, total=False)  # type: ignore[operator]
+
+
+def _deep(raw: bytes) -> bool:
+    """Whether the line may nest :data:`MAX_DEPTH` levels or more, without parsing it: keep only
+    quotes and brackets, drop the strings (a string without brackets is a ``""`` pair once its
+    content is gone), then peel innermost bracket pairs off, one level per round."""
+    if len(raw) < 2 * MAX_DEPTH or len(raw.translate(None, _NOT_BRACKETS)) < 2 * MAX_DEPTH:
+        return False  # too few brackets, even counting those inside strings
+    if b"\\" in raw:  # escaped backslashes first, then escaped quotes: every other quote delimits a string
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    brackets = raw.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in brackets:  # a string holds a bracket: drop the strings one by one
+        brackets = b"".join(brackets.split(b'"')[::2])
+    # Each replace removes at most one level of every chain of nested brackets, so the number of
+    # replaces that removed something bounds the levels peeled so far from above.
+    peeled = 0
+    while brackets:
+        if peeled + len(brackets) // 2 < MAX_DEPTH:  # even nested all the way down, the rest is too shallow
+            return False
+        if peeled >= MAX_DEPTH:
+            return True
+        before = len(brackets)
+        for pair in (b"[]", b"{}"):
+            shorter = brackets.replace(pair, b"")
+            if len(shorter) != len(brackets):
+                peeled += 1
+                brackets = shorter
+        if len(brackets) == before:  # unbalanced: not JSON, let pydantic say why
+            return True
+    return peeled >= MAX_DEPTH
+
+
+@cache
+def fast_validator(model: type[BaseModel]) -> Callable[[bytes], BaseModel | None] | None:
+    """A function from one JSON line to the validated model, or None when the line must take the
+    plain path; None instead of a function when ``model`` cannot be projected."""
+    try:
+        decoder = msgspec.json.Decoder(projection(model))
+    except _NotProjectable:
+        return None
+    decode = decoder.decode
+    validate = model.__pydantic_validator__.validate_python
+    decode_errors = (msgspec.DecodeError, msgspec.ValidationError, RecursionError, UnicodeDecodeError)
+
+    def fast(raw: bytes) -> BaseModel | None:
+        if not raw.isascii():
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        if _deep(raw):
+            return None
+        try:
+            projected = decode(raw)
+        except decode_errors:
+            return None
+        try:
+            return validate(projected)
+        except Exception:  # noqa: BLE001 - pydantic's ValidationError or a validator's: the plain path says why
+            return None
+
+    return fast

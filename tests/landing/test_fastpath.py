@@ -1,0 +1,367 @@
+"""The landing fast path (project to the declared fields, validate the projection) and plain
+pydantic (``model_validate_json`` of the whole line) reach the same verdict on every line, give
+the same row when valid and the same quarantine message when not."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from snapshot_builder import OA, author, work, write_snapshot
+from test_land import BAD_LINES, DAY
+
+import pipeline.landing.parsers as parsers
+from pipeline.catalog import CATALOG
+from pipeline.landing.fastpath import MAX_DEPTH, fast_validator, projection
+from pipeline.landing.land import land
+from pipeline.landing.parsers import RecordError, describe, json_parser
+from pipeline.schemas.openalex import Author, Work
+from pipeline.schemas.platform import PlatformEvent
+from pipeline.sources.openalex.snapshot import OpenAlexSnapshot
+
+
+def _plain(model: type[BaseModel], raw: bytes) -> tuple[str, str]:
+    """The verdict of plain pydantic: ("ok", repr(row)) or ("rejected", its quarantine message)."""
+    if not raw.strip():
+        return "rejected", "empty line"
+    try:
+        return "ok", repr(model.model_validate_json(raw).to_row())
+    except ValidationError as exc:
+        return "rejected", describe(exc)
+
+
+def _landed(model: type[BaseModel], raw: bytes) -> tuple[str, str]:
+    """The verdict of the landing parser (fast path first)."""
+    try:
+        return "ok", repr(json_parser(model)(raw))
+    except RecordError as exc:
+        return "rejected", str(exc)
+
+
+def _nest(depth: int) -> str:
+    """``depth`` levels of nesting (arrays and objects, inside the record's own object)."""
+    levels = depth - 1
+    return '[{"x":' * (levels // 2) + ("[1]" if levels % 2 else "1") + "}]" * (levels // 2)
+
+
+WORK = work("W1", ["A1", ("A2", "Ann Two")], topics=("T1", "T2"), cited=3)
+RICH_WORK = {
+    **WORK,
+    "abstract_inverted_index": {"hello": [0, 2], "world": [1]},
+    "primary_topic": {"id": OA + "T1", "display_name": "Topic", "subfield": {"display_name": "Sub"}},
+    "is_retracted": False,
+    "concepts": [{"id": OA + "C1", "level": 0, "ancestors": [{"x": [1, [2, {"y": None}]]}]}],
+    "counts_by_year": [{"year": 2024, "cited_by_count": 1}],
+    "authorships": [
+        {
+            "author_position": "first",
+            "author": {"id": OA + "A1", "display_name": None, "orcid": "https://orcid.org/0000-0002-1825-0097"},
+            "raw_author_name": "A. One",
+            "is_corresponding": True,
+            "institutions": [
+                {"id": OA + "I1", "display_name": "Uni", "country_code": "FR", "lineage": [OA + "I1"], "type": "x"},
+                {"id": None, "display_name": "No id"},
+            ],
+            "countries": ["FR"],
+            "affiliations": [{"raw_affiliation_string": "Uni", "institution_ids": [OA + "I1"]}],
+        }
+    ],
+}
+AUTHOR = {
+    **author("A1", "Ada", orcid="0000-0002-1825-0097", works_count=9),
+    "summary_stats": {"h_index": 3, "i10_index": 1, "2yr_mean_citedness": 1.5},
+    "last_known_institutions": [{"id": OA + "I1", "display_name": "Uni", "lineage": []}],
+    "topics": [{"id": OA + "T1", "count": 4, "field": {"id": "F", "display_name": "Field"}}],
+    "display_name_alternatives": ["A. Lovelace"],
+    "x_concepts": [{"id": "C", "score": 1}],
+}
+
+
+def _with(record: dict, **changes: Any) -> str:
+    return json.dumps({**record, **changes})
+
+
+WORK_LINES: list[str | bytes] = [
+    *BAD_LINES,  # the hostile lines of the landing tests
+    "this is not json",
+    json.dumps({"id": "https://openalex.org/W77", "authorships": "nope"}),
+    '{"title": "no id"}',
+    '{"id": "A123"}',
+    '{"id": "W1", "cited_by_count": "many"}',
+    '{"id": "W1", "authorships": [{"author": {"id": "W9"}}]}',
+    '{"id": "W1", "publication_year": 30000}',
+    '{"id": "W1", ',
+    '{"id": "W1", "cited_by_count": 9223372036854775808}',
+    '{"id": "W1", "brand_new_field": {"x": 1}, "authorships": []}',
+    '{"id": "W1", "authorships": [{"author": {"id": "A1"}, "institutions": null}], "topics": null}',
+    '{"id": "W1", "authorships": null}',
+    '{"id": "W1", "doi": "", "authorships": [{"author": {"id": "A1", "orcid": ""}}]}',
+    '{"id": "W1", "doi": "https://doi.org/"}',
+    json.dumps(WORK),
+    json.dumps(RICH_WORK),
+    # JSON the decoder and pydantic's parser read differently
+    '{"id": "W1", "id": "W2"}',
+    '{"id": "W1", "id": "nope"}',
+    '{"id": "nope", "id": "W2"}',
+    '{"id": "W1", "skipped": NaN}',
+    '{"id": "W1", "skipped": Infinity, "cited_by_count": -Infinity}',
+    '{"id": "W1", "topics": [{"id": "T1", "score": NaN}]}',
+    '{"id": "W1", "topics": [{"id": "T1", "score": 1e400}]}',
+    '{"id": "W1", "skipped": 1e400}',
+    '{"id": "W1", "skipped": 123456789012345678901234567890}',
+    '{"id": "W1", "cited_by_count": 3.0, "publication_year": 2020.0}',
+    '{"id": "W1", "cited_by_count": 3.5}',
+    '{"id": "W1", "cited_by_count": -1}',
+    '{"id": "W1", "cited_by_count": true}',
+    '{"id": "W1", "is_retracted": "yes", "publication_year": "2020"}',
+    '{"id": "W1", "is_retracted": 2}',
+    '{"id": "W1", "publication_date": "2020-02-30"}',
+    '{"id": "W1", "publication_date": 1600000000, "updated_date": 1600000000.5}',
+    '{"id": "W1", "updated_date": "2024-01-01T00:00:00+02:00", "created_date": "2024-01-01"}',
+    '{"id": "W1", "title": 5}',
+    '{"id": "W1", "title": null, "display_name": "From display name"}',
+    '{"id": "W1", "skipped": "\\ud800"}',
+    '{"id": "W1", "title": "\\ud800"}',
+    '{"id": "W1", "title": "\\ud83d\\ude00 caf\\u00e9 \\"q\\" back\\\\slash", "skipped": "\\\\"}',
+    '{"id": "W1", "title": "\u00e9t\u00e9 \u4e2d\u6587"}',
+    b'{"id": "W1", "skipped": "\xff"}',
+    b'{"id": "W1", "skipped": "\xed\xa0\x80"}',
+    b'{"id": "W1", "skipped": "\xc0\x80"}',
+    b'{"id": "W1", "title": "\xff"}',
+    b'\xef\xbb\xbf{"id": "W1"}',
+    '{"id": "W1", "skipped": "a\tb"}',
+    '{"id": "W1", "skipped": [1,]}',
+    '{"id": "W1",}',
+    '{"id": "W1"} trailing',
+    '{"id": "W1"}   ',
+    '   {"id": "W1"}',
+    '{"id": "W1", "skipped": 01}',
+    "[1]",
+    "null",
+    '"W1"',
+    "{}",
+    '{"id": null}',
+    '{"id": "W1", "primary_location": "here"}',
+    '{"id": "W1", "primary_location": {"source": []}}',
+    '{"id": "W1", "primary_location": {"source": {"id": 5}}}',
+    '{"id": "W1", "authorships": {"author": {"id": "A1"}}}',
+    '{"id": "W1", "authorships": [null]}',
+    '{"id": "W1", "authorships": [{"author": null}]}',
+    '{"id": "W1", "authorships": [{"institutions": []}]}',
+    '{"id": "W1", "authorships": [{"author": {"id": "A1", "orcid": "not-an-orcid"}}]}',
+    '{"id": "W1", "authorships": [{"author": {"id": "A1"}, "institutions": [{"id": 7}]}]}',
+    '{"id": "W1", "authorships": [{"author": {"id": "A1"}, "institutions": "MIT"}]}',
+    '{"id": "W1", "topics": [{"display_name": "no id"}]}',
+    '{"id": "W1", "abstract_inverted_index": {"a": [0], "b": ["1"]}}',
+    '{"id": "W1", "abstract_inverted_index": {"a": [0], "b": [2.5]}}',
+    '{"id": "W1", "abstract_inverted_index": []}',
+    '{"id": "W1", "abstract_inverted_index": {"a": [5], "b": [-1]}}',
+    # nesting: pydantic's JSON parser refuses ~200 levels, also in fields the contract ignores
+    '{"id": "W1", "skipped": ' + _nest(MAX_DEPTH - 20) + "}",
+    '{"id": "W1", "skipped": ' + _nest(199) + "}",
+    '{"id": "W1", "skipped": ' + _nest(200) + "}",
+    '{"id": "W1", "skipped": ' + _nest(400) + "}",
+    '{"id": "W1", "skipped": ' + ("[" * 300 + "]" * 300) + "}",
+    '{"id": "W1", "s": "]]]]]]]]", "skipped": ' + _nest(250) + "}",
+    '{"id": "W1", "s": "[[[[\\\\", "skipped": ' + _nest(250) + "}",
+    '{"id": "W1", "abstract_inverted_index": {"a": ' + _nest(250) + "}}",
+    '{"id": "W1", "skipped": ' + ("[" * 300) + "}",
+    '{"id": "W1", "skipped": ' + ("]" * 300 + "[" * 300) + "}",
+]
+
+AUTHOR_LINES: list[str | bytes] = [
+    json.dumps({"display_name": "author without id"}),
+    json.dumps(AUTHOR),
+    json.dumps(author("A2", "Bo")),
+    _with(AUTHOR, summary_stats={"two_year_mean_citedness": 2.5}),
+    _with(AUTHOR, summary_stats={"2yr_mean_citedness": "x", "two_year_mean_citedness": 2.5}),
+    _with(AUTHOR, summary_stats={"h_index": 2**63}),
+    _with(AUTHOR, summary_stats=None, last_known_institutions=None, topics=None),
+    _with(AUTHOR, summary_stats=[1]),
+    _with(AUTHOR, display_name_alternatives=["a", 1]),
+    _with(AUTHOR, display_name_alternatives=None),
+    _with(AUTHOR, works_count=-3),
+    _with(AUTHOR, topics=[{"id": "T1", "count": "many"}]),
+    _with(AUTHOR, last_known_institutions=[{"display_name": None}, {"display_name": "X"}]),
+    '{"id": "https://openalex.org/a5", "orcid": "0000-0002-1825-0097"}',
+    '{"id": "A5", "skipped": ' + _nest(300) + "}",
+]
+
+# Every scalar the contracts declare, against JSON values of every kind.
+SCALAR_FIELDS = [
+    "title",
+    "cited_by_count",
+    "publication_year",
+    "publication_date",
+    "updated_date",
+    "is_retracted",
+    "doi",
+]
+SCALAR_VALUES = [
+    "null",
+    "true",
+    "false",
+    "0",
+    "1",
+    "-1",
+    "2020",
+    "3.0",
+    "2.5",
+    "1e3",
+    "9223372036854775807",
+    '""',
+    '" "',
+    '"abc"',
+    '"1"',
+    '"2.0"',
+    '"true"',
+    '"false"',
+    '"yes"',
+    '"off"',
+    '"2020-06-01"',
+    '"2020-06-01T10:00:00"',
+    '"2020-06-01T10:00:00Z"',
+    '"2020-06-01T10:00:00.123+01:00"',
+    '"10:00"',
+    '"2020-6-1"',
+    '"1600000000"',
+    '"https://doi.org/10.1/X"',
+    "[]",
+    "{}",
+    '["a"]',
+    '{"a": 1}',
+]
+
+
+def _verdicts(model: type[BaseModel], lines: list[str | bytes]) -> list[tuple]:
+    encoded = [line.encode() if isinstance(line, str) else line for line in lines]
+    return [(line, _plain(model, line), _landed(model, line)) for line in encoded]
+
+
+@pytest.mark.parametrize(("model", "lines"), [(Work, WORK_LINES), (Author, AUTHOR_LINES)])
+def test_fast_path_and_pydantic_reach_the_same_verdict(model, lines):
+    results = _verdicts(model, lines)
+    differ = [(line[:120], plain, fast) for line, plain, fast in results if plain != fast]
+    assert not differ
+    verdicts = {plain[0] for _, plain, _ in results}
+    assert verdicts == {"ok", "rejected"}  # the corpus has both
+
+
+def test_scalars_of_every_kind_get_the_same_verdict():
+    lines = [f'{{"id": "W1", "{name}": {value}}}' for name in SCALAR_FIELDS for value in SCALAR_VALUES]
+    lines += [
+        f'{{"id": "W1", "authorships": [{{"author": {{"id": "A1"}}, "is_corresponding": {value}}}]}}'
+        for value in SCALAR_VALUES
+    ]
+    lines += [f'{{"id": "W1", "topics": [{{"id": "T1", "score": {value}}}]}}' for value in SCALAR_VALUES]
+    lines += [f'{{"id": {value}}}' for value in SCALAR_VALUES]
+    results = _verdicts(Work, lines)
+    assert [(line, plain, fast) for line, plain, fast in results if plain != fast] == []
+    assert sum(plain[0] == "ok" for _, plain, _ in results) > 50
+
+
+def test_recorded_responses_land_the_same_rows(recorded):
+    work_line = json.dumps(json.loads((recorded / "openalex_work_W2741809807.json").read_text())).encode()
+    author_line = json.dumps(json.loads((recorded / "openalex_author_A5023888391.json").read_text())).encode()
+    for model, line in ((Work, work_line), (Author, author_line)):
+        plain = _plain(model, line)
+        assert plain[0] == "ok" and _landed(model, line) == plain
+        assert fast_validator(model)(line) is not None  # taken by the fast path, not by the fallback
+
+
+def test_the_fast_path_is_taken_for_good_records_and_drops_what_the_contract_ignores():
+    fast = fast_validator(Work)
+    assert fast is not None and fast_validator(Author) is not None
+    assert fast(json.dumps(RICH_WORK).encode()) is not None
+    assert fast(b'{"id": "W1", "skipped": NaN}') is None  # the plain path decides
+
+    import msgspec
+
+    projected = msgspec.json.Decoder(projection(Work)).decode(json.dumps(RICH_WORK).encode())
+    assert "concepts" not in projected and "referenced_works" not in projected
+    (authorship,) = projected["authorships"]
+    assert "countries" not in authorship and "affiliations" not in authorship
+    assert all("lineage" not in inst and "type" not in inst for inst in authorship["institutions"])
+    assert set(projected) <= set(Work.model_fields)
+
+
+def test_models_that_look_past_their_fields_are_not_projected():
+    class Inner(BaseModel):
+        a: int = 0
+
+    class Reads(BaseModel):
+        model_config = ConfigDict(extra="ignore")
+        inner: Inner | None = None
+
+        @model_validator(mode="before")
+        @classmethod
+        def _peek(cls, data):
+            return data
+
+    class Forbids(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        a: int = 0
+
+    class FieldPeeks(BaseModel):
+        inner: Inner | None = None
+
+        @field_validator("inner", mode="before")
+        @classmethod
+        def _peek(cls, value):
+            return {"a": value.get("b", 0)} if isinstance(value, dict) else value
+
+    assert fast_validator(Reads) is None and fast_validator(Forbids) is None
+    # a raw-value validator on a nested model: that field is decoded whole, not projected
+    line = b'{"inner": {"b": 4}}'
+    assert fast_validator(FieldPeeks)(line) == FieldPeeks.model_validate_json(line)
+    assert FieldPeeks.model_validate_json(line).inner.a == 4
+
+
+def test_aliases_are_projected_under_every_key_pydantic_reads():
+    class Aliased(BaseModel):
+        model_config = ConfigDict(populate_by_name=True)
+        value: int = Field(default=0, alias="2v")
+
+    for line in (b'{"2v": 1}', b'{"value": 2}', b'{"2v": 3, "value": 4}', b'{"other": 5}'):
+        assert fast_validator(Aliased)(line) == Aliased.model_validate_json(line)
+
+
+def test_every_json_landed_table_gets_the_same_verdict_on_its_own_good_and_bad_lines():
+    event = {"event_id": "e1", "type": "author.claimed", "author_id": "A1", "occurred_at": "2026-01-01T10:00:00+02:00"}
+    lines = [
+        json.dumps(event),
+        _with(event, type="author.eaten"),
+        _with(event, occurred_at="yesterday"),
+        _with(event, event_id=""),
+        _with(event, extra={"deep": [[1]]}),
+    ]
+    results = _verdicts(PlatformEvent, lines)
+    assert [(line, plain, fast) for line, plain, fast in results if plain != fast] == []
+    tables = [t for t in CATALOG if t.parse is None]
+    assert {t.input_model for t in tables} >= {Work, Author, PlatformEvent}
+
+
+def test_landing_with_the_fast_path_writes_what_plain_pydantic_writes(tmp_path, settings, monkeypatch):
+    records = [RICH_WORK, WORK, *WORK_LINES[:30], work("W2", ["A2"])]
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    root = write_snapshot(tmp_path / "snap", works={"2024-01-01": lines})
+
+    fast = land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY)
+    monkeypatch.setattr(parsers, "fast_validator", lambda model: None)
+    plain_settings = settings.model_copy(update={"data_dir": tmp_path / "plain"})
+    plain = land(OpenAlexSnapshot(root).files(), plain_settings, ingest_date=DAY)
+
+    ((f,), (p,)) = (fast.files, plain.files)
+    assert (
+        (f.records, f.valid, f.quarantined)
+        == (p.records, p.valid, p.quarantined)
+        == (len(lines), f.valid, f.quarantined)
+    )
+    assert f.valid + f.quarantined == f.records and f.quarantined > 10
+    for fast_path, plain_path in ((f.records_path, p.records_path), (f.quarantine_path, p.quarantine_path)):
+        fast_table, plain_table = pq.read_table(fast_path), pq.read_table(plain_path)
+        assert fast_table.schema == plain_table.schema
+        assert repr(fast_table.to_pylist()) == repr(plain_table.to_pylist())  # repr: NaN is NaN
