@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     lake_uri: str | None = Field(default=None, description="where the Parquet lake lives; default: DIR/lake")
     quarantine_uri: str | None = Field(default=None, description="where rejected records go; default: DIR/quarantine")
     history_uri: str | None = Field(default=None, description="append-only trust history; default: DIR/history")
+    publish_uri: str | None = Field(
+        default=None,
+        description="also publish the marts here (e.g. s3://bucket/publish) for readers on other machines; "
+        "default: DIR/publish only",
+    )
     batch_rows: int = Field(default=5_000, ge=1, description="rows per Parquet row group while landing")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="landing processes")
     parallel_min_bytes: int = Field(

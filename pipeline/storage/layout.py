@@ -57,6 +57,7 @@ class DataLayout:
     quarantine_uri: str
     history_uri: str
     s3: S3Settings = field(default_factory=S3Settings, compare=False, repr=False)  # for s3:// stores
+    publish_uri: str | None = None  # where the marts are also published for other machines (optional)
 
     @classmethod
     def of(cls, settings: Settings) -> DataLayout:
@@ -67,6 +68,7 @@ class DataLayout:
             quarantine_uri=settings.quarantine_uri or (data_dir / "quarantine").as_posix(),
             history_uri=settings.history_uri or (data_dir / "history").as_posix(),
             s3=settings.s3,
+            publish_uri=settings.publish_uri,
         )
 
     @cached_property
@@ -80,6 +82,11 @@ class DataLayout:
     @cached_property
     def history(self) -> Store:
         return open_store(self.history_uri, self.s3)
+
+    @cached_property
+    def publish_store(self) -> Store | None:
+        """The mirror of ``publish/`` for readers on other machines (``Settings.publish_uri``), if any."""
+        return open_store(self.publish_uri, self.s3) if self.publish_uri else None
 
     def stores(self) -> tuple[Store, Store, Store]:
         return self.lake, self.quarantine, self.history

@@ -31,6 +31,7 @@ from pipeline.storage.publish import (
     switch_publish,
     write_profile_documents,
 )
+from pipeline.storage.publish_mirror import mirror_export
 from pipeline.warehouse.inputs import create_raw_inputs, raw_input_names
 from pipeline.warehouse.models import Macro, Model, plan
 from pipeline.warehouse.variables import model_variables, set_variables
@@ -147,6 +148,8 @@ def export_marts(layout: DataLayout) -> list[Path]:
     finally:
         con.close()
     switch_publish(layout, folder)
+    if layout.publish_store is not None:  # readers on other machines: the same export, behind a manifest
+        mirror_export(layout.publish_store, folder)
     return [layout.publish_dir / f"{table}.parquet" for table in tables]
 
 

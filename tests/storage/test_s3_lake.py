@@ -5,17 +5,20 @@ from __future__ import annotations
 import duckdb
 import pytest
 from cli_helpers import run_cli
-from s3_helpers import ACCESS_KEY, AS_OF, REGION, SECRET_KEY, published_rows, warehouse_rows
+from s3_helpers import ACCESS_KEY, AS_OF, REGION, SECRET_KEY, VOLATILE, published_rows, warehouse_rows
 
 from pipeline.config import S3Settings, Settings
 from pipeline.run import build, collect_inputs, land_sources
 from pipeline.storage.layout import DataLayout
 from pipeline.storage.object_store import ObjectStore, open_store, s3_options, s3_settings_from_connection
+from pipeline.storage.publish_mirror import read_manifest
 from pipeline.storage.store import Store
 
 
 def test_sample_on_s3_builds_the_same_warehouse_as_a_local_lake(s3_settings, s3_server, tmp_path):
     local = Settings(data_dir=tmp_path / "local-data", as_of=AS_OF, workers=1)
+    bucket = s3_settings.lake_uri.split("/")[2]
+    s3_settings = s3_settings.model_copy(update={"publish_uri": f"s3://{bucket}/publish"})
     reports = {}
     for settings in (local, s3_settings):
         landed = land_sources(collect_inputs(["sample"]), settings)
@@ -32,8 +35,20 @@ def test_sample_on_s3_builds_the_same_warehouse_as_a_local_lake(s3_settings, s3_
     layout = DataLayout.of(s3_settings)
     assert isinstance(layout.lake, ObjectStore)
     fs = s3_server.filesystem()
-    bucket = s3_settings.lake_uri.split("/")[2]
     objects = fs.find(bucket)
+    # the marts are also published to S3, behind a manifest, for readers on other machines
+    manifest = read_manifest(layout.publish_store)
+    assert set(manifest["tables"]) == {p.stem for p in layout.publish_dir.glob("*.parquet")}
+    con = duckdb.connect()
+    layout.publish_store.attach(con)
+    for table, entry in manifest["tables"].items():
+        rows = con.execute(
+            f"select * from read_parquet('s3://{bucket}/publish/{entry['path']}') order by all"
+        ).fetchall()
+        assert len(rows) == entry["rows"]
+        if table not in VOLATILE:
+            assert rows == published_rows(local)[f"{table}.parquet"], table
+    assert fs.exists(f"{bucket}/publish/{manifest['profiles']}A5020000002.json")
     assert len([o for o in objects if o.startswith(f"{bucket}/lake/source=")]) == len(s3_landed.files)
     assert any(o.startswith(f"{bucket}/history/trust_snapshots/as_of=2026-01-01/") for o in objects)
     local_quarantine = DataLayout.of(local).quarantine.files("source=*/entity=*/ingest_date=*/*.parquet")
