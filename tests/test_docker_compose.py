@@ -340,7 +340,7 @@ def test_minio_init_creates_the_bucket_the_lake_lives_in(services, airflow_servi
     for key in ("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"):
         assert env_of(init)[key] == env_of(services["minio"])[key]
     for name, svc in airflow_services.items():
-        for key in ("PIPELINE_LAKE_URI", "PIPELINE_QUARANTINE_URI", "PIPELINE_HISTORY_URI"):
+        for key in ("PIPELINE_LAKE_URI", "PIPELINE_QUARANTINE_URI", "PIPELINE_HISTORY_URI", "PIPELINE_PUBLISH_URI"):
             url = urlsplit(resolve(env_of(svc)[key], env))
             assert (url.scheme, url.hostname) == ("s3", bucket), f"{name}: {key} is not in the bucket minio-init makes"
         assert svc["depends_on"]["minio-init"]["condition"] == "service_completed_successfully", name
