@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run_cli
+from PIL import Image
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium tries the network, which tests must not.
@@ -135,12 +136,22 @@ def test_profile_page_shows_the_seed_figures(site, page, tmp_path):
     ]
     assert len(titles) == 9
     assert page.locator("#published-work article .meta").first.inner_text().startswith("preprint 2022 arXiv")
-    # the screenshot shows the header: it is laid out, visible and not blank
+    # the screenshot of the "Quick read" shows every seed figure: each is visible, inside the shot, not blank
+    snapshot = page.locator("#trust-snapshot")
     shot = tmp_path / "snapshot.png"
-    page.locator("#trust-snapshot").screenshot(path=str(shot))
-    box = page.locator("#trust-snapshot").bounding_box()
+    snapshot.screenshot(path=str(shot))
+    box = snapshot.bounding_box()
     assert box["width"] > 600 and box["height"] > 150
-    assert shot.stat().st_size > 5000
+    image = Image.open(shot).convert("RGB")
+    for name in ("trust", "verification", "claim", "works-count", "followers-count", "topics-count", "close-count"):
+        figure = page.locator(f"#{name}")
+        assert figure.is_visible(), name
+        inner = figure.bounding_box()
+        assert box["x"] <= inner["x"] and inner["x"] + inner["width"] <= box["x"] + box["width"], name
+        assert box["y"] <= inner["y"] and inner["y"] + inner["height"] <= box["y"] + box["height"], name
+        left, top = int(inner["x"] - box["x"]), int(inner["y"] - box["y"])
+        crop = image.crop((left, top, left + int(inner["width"]), top + int(inner["height"])))
+        assert len(crop.getcolors(maxcolors=100_000) or []) > 2, f"{name} is blank in the screenshot"
     for name in ("works_", "collaborators_"):
         assert page.locator(f"img[src$='{name}{LIU_ZIYIN}.png']").evaluate("i => i.naturalWidth") > 300
 
@@ -163,3 +174,22 @@ def test_data_dictionary_page(site, page):
     assert {"works", "work_sources", "profiles", "collaborator_edges_directed", "quality_runs"} <= set(tables)
     works = page.locator("section#works table").inner_text()
     assert "publication_year" in works and "INTEGER" in works
+
+
+def test_report_of_a_run_with_rejects_shows_the_reasons(tmp_path):
+    """No browser needed: the quarantine section lists each reason with its count."""
+    events = tmp_path / "events.jsonl"
+    good = (
+        '{{"event_id": "ev-{n}", "type": "author.followed", "author_id": "A5012345678", "actor_id": "u-{n}", '
+        '"occurred_at": "2024-06-02T09:00:00Z"}}'
+    )
+    bad = '{"event_id": "ev-bad", "type": "author.exploded", "author_id": "A5012345678", "occurred_at": "x"}'
+    events.write_text("\n".join([good.format(n=1), bad, good.format(n=2), good.format(n=3)]) + "\n")
+    data_dir = tmp_path / "data"
+    run_cli("run", "--source", f"platform-events:{events}", "--data-dir", str(data_dir), "--as-of", "2026-01-01")
+    run_cli("report", "--data-dir", str(data_dir))
+    html = (data_dir / "report" / "index.html").read_text(encoding="utf-8")
+    section = html[html.index('id="quarantine"') : html.index('id="gates"')]
+    assert "<td>events</td>" in section and '<td class="n">1</td>' in section
+    assert "No record was quarantined" not in section
+    assert (data_dir / "report" / "figures" / "quarantine_reasons.png").stat().st_size > 5000
