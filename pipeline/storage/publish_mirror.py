@@ -3,7 +3,8 @@
 
 ::
 
-    <publish>/exports/<stamp>/<table>.parquet        one complete export per build (the 2 newest kept)
+    <publish>/exports/<stamp>/<table>/part-0.parquet one complete export per build (the 2 newest kept);
+                                                     a folder per table, as Spark, Trino and Hive expect
     <publish>/exports/<stamp>/profiles/<id>.json     the profile documents of that export
     <publish>/manifest.json                          the current export: written last, in one PUT
 
@@ -34,12 +35,17 @@ def mirror_export(store: Store, folder: Path) -> dict:
     prefix = f"{EXPORTS}/{stamp}"
     tables: dict[str, dict] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        relative = path.relative_to(folder).as_posix()
+        table = path.suffix == ".parquet" and path.parent == folder
+        relative = f"{path.stem}/part-0.parquet" if table else path.relative_to(folder).as_posix()
         target = store.join(prefix, relative)
         store.makedirs(target.rpartition("/")[0])
         store.fs.put_file(str(path), target)  # nothing names this export until the manifest does
-        if path.suffix == ".parquet" and path.parent == folder:
-            tables[path.stem] = {"path": f"{prefix}/{relative}", "rows": pq.read_metadata(path).num_rows}
+        if table:
+            tables[path.stem] = {
+                "path": f"{prefix}/{path.stem}/",
+                "files": [f"{prefix}/{relative}"],
+                "rows": pq.read_metadata(path).num_rows,
+            }
     manifest = {
         "version": MANIFEST_VERSION,
         "export": prefix,
