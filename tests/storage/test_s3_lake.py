@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import duckdb
 import pytest
 from cli_helpers import run_cli
@@ -13,6 +18,8 @@ from pipeline.storage.layout import DataLayout
 from pipeline.storage.object_store import ObjectStore, open_store, s3_options, s3_settings_from_connection
 from pipeline.storage.publish_mirror import read_manifest
 from pipeline.storage.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_sample_on_s3_builds_the_same_warehouse_as_a_local_lake(s3_settings, s3_server, tmp_path):
@@ -56,9 +63,34 @@ def test_sample_on_s3_builds_the_same_warehouse_as_a_local_lake(s3_settings, s3_
     assert not [o for o in objects if "/_staging/" in o or "/_locks/" in o]  # no staged objects, no lease left
     assert not (s3_settings.data_dir / "lake").exists() and not (s3_settings.data_dir / "history").exists()
 
+    # the README's DuckDB-over-S3 example, as a reader on another machine runs it
+    example = subprocess.run(
+        [sys.executable, "-c", readme_example("duckdb-over-s3")],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")},
+            "AWS_ENDPOINT_URL": s3_server.endpoint_url,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_DEFAULT_REGION": REGION,
+            "LAKE_BUCKET": bucket,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert example.returncode == 0, example.stderr
+    assert "trust_score" in example.stdout and "openalex-snapshot" in example.stdout, example.stdout
+
     # a re-run recognises every landed input by the version in its S3 object's Parquet metadata
     assert land_sources(collect_inputs(["sample"]), s3_settings).no_op
     assert build(s3_settings).up_to_date
+
+
+def readme_example(name: str) -> str:
+    """The Python block that follows ``<!-- {name} example: … -->`` in the README."""
+    text = (REPO / "README.md").read_text()
+    after = text.split(f"<!-- {name} example:", 1)[1]
+    return after.split("```python\n", 1)[1].split("\n```", 1)[0]
 
 
 def test_pipeline_run_reads_the_standard_aws_environment(s3_server, tmp_path):
