@@ -4,6 +4,7 @@ Airflow tasks; failures print one line (``--debug`` shows the traceback)."""
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from datetime import date
@@ -85,6 +86,13 @@ def _one_line(exc: Exception) -> str:
     if isinstance(exc, PipelineError):
         return str(exc)  # written for operators already
     text = " ".join(str(exc).split())
+    if type(exc).__module__.lstrip("_") == "duckdb":  # a corrupt lake file met by the build
+        named = re.search(r"'([^']+\.parquet)'", text)
+        if named and re.search(r"magic bytes|too small to be a Parquet|not a parquet", text, re.IGNORECASE):
+            from pipeline.storage.store import CORRUPT_LAKE_FILE_FIX
+
+            reason = re.sub(r"^[\w ]*Error: ", "", text).replace(f" '{named[1]}'", "").replace(f"'{named[1]}' ", "")
+            return f"{named[1]} is not a readable Parquet file ({reason}); {CORRUPT_LAKE_FILE_FIX}"
     if isinstance(exc, OSError | ValueError):
         return f"{type(exc).__name__}: {text}"
     return f"unexpected {type(exc).__name__}: {text} (re-run with --debug for the traceback)"

@@ -23,6 +23,7 @@ from pipeline.errors import PipelineError
 from pipeline.storage.atomic import commit_file
 
 TEMP_MARK = ".tmp-"
+CORRUPT_LAKE_FILE_FIX = "delete it, then run again with its --source to land that input again"
 
 
 class Store:
@@ -105,9 +106,7 @@ class Store:
             return pq.read_schema(path, filesystem=self.arrow_fs).metadata or {}
         except pa.ArrowInvalid as exc:  # Arrow's message does not name the file
             reason = " ".join(str(exc).split())
-            raise PipelineError(
-                f"{path} is not a readable Parquet file ({reason}); delete it and re-run to land its input again"
-            ) from exc
+            raise PipelineError(f"{path} is not a readable Parquet file ({reason}); {CORRUPT_LAKE_FILE_FIX}") from exc
 
     def for_duckdb(self, path: str) -> str:
         """The name DuckDB reads ``path`` by (after :meth:`attach`)."""

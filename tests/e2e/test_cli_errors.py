@@ -57,9 +57,20 @@ def test_corrupt_lake_file_is_named(sample_run, tmp_path):
     shutil.copytree(sample_run / "lake", data_dir / "lake")
     victim = sorted((data_dir / "lake").rglob("*.parquet"))[0]
     victim.write_bytes(b"not parquet at all")
+    fix = "delete it, then run again with its --source to land that input again"
+    # met while landing (its input is in this run) ...
     line = one_line_error(run_cli("run", "--data-dir", str(data_dir), check=False))
-    assert line.startswith(f"error: {victim} is not a readable Parquet file (")
-    assert line.endswith("delete it and re-run to land its input again")
+    assert line.startswith(f"error: {victim} is not a readable Parquet file (") and line.endswith(fix)
+    # ... or while building (it is not)
+    events = tmp_path / "events.jsonl"
+    events.write_text(GOOD_EVENT.format(n=1) + "\n")
+    line = one_line_error(
+        run_cli("run", "--source", f"platform-events:{events}", "--data-dir", str(data_dir), check=False)
+    )
+    assert line.startswith(f"error: {victim} is not a readable Parquet file (") and line.endswith(fix)
+    # and the advice works
+    victim.unlink()
+    assert "ok warehouse" in run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-01").stdout
 
 
 def test_quarantine_of_a_missing_data_dir(tmp_path):
