@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.errors import TransientError
 
 
-class LockTimeoutError(PipelineError):
-    """Another run kept the data dir locked for too long."""
+class LockTimeoutError(TransientError):
+    """Another run kept the data dir (or the shared lake's commit lock) for too long: worth retrying later,
+    so an Airflow task that waited behind a long build is retried instead of failed for good."""
 
 
 @contextmanager

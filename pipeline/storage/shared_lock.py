@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from pipeline.config import Settings
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, TransientError
 from pipeline.storage.lock import LockTimeoutError
 from pipeline.storage.object_store import LOCKS_DIR, S3_PROTOCOLS, ObjectStore, _writer_token, protocol_of
 from pipeline.storage.store import Store
@@ -43,8 +43,8 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "commit.lease"
 
 
-class LeaseLostError(PipelineError):
-    """This process no longer holds the lake's commit lease (another host took it over)."""
+class LeaseLostError(TransientError):
+    """This process no longer holds the lake's commit lease (another host took it over): retry the run."""
 
 
 class CommitGuard:

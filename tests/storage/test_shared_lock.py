@@ -139,3 +139,9 @@ def test_a_local_lake_needs_only_the_flock(settings):
     with lake_commit_lock(configured, DataLayout.of(configured).lake) as guard:  # never connects
         assert guard.kind == "none"
     assert lock_key("s3://a/lake") != lock_key("s3://b/lake")
+
+
+def test_waiting_too_long_or_losing_the_lease_is_retried_not_failed_for_good():
+    from pipeline.requests.process import is_transient
+
+    assert is_transient(LockTimeoutError("held too long")) and is_transient(LeaseLostError("taken over"))
