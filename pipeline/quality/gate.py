@@ -117,11 +117,13 @@ def landing_gate(settings: Settings, project: QualityProject | None = None):
                 contract = landing_contract(CATALOG.get(report.source, report.entity))
                 # read_parquet names the staged temp file explicitly: it is not visible in the lake yet
                 relation = f"read_parquet({sql_string(layout.lake.for_duckdb(report.staged_path))})"
-                frame = con.execute(_query(contract, relation)).df()
                 suite = f"landing.{report.source}.{report.entity}"
-                run.suites.append(
-                    quality.validate(name, suite, frame, contract_expectations(contract, ingest_day(settings)))
-                )
+                expectations = contract_expectations(contract, ingest_day(settings))
+                query = _query(contract, relation)
+                result = quality.validate_sql(name, suite, con, query, expectations)
+                if result is None:  # not expressible as SQL: GX on a pandas copy of the checked columns
+                    result = quality.validate(name, suite, con.execute(query).df(), expectations)
+                run.suites.append(result)
         finally:
             con.close()
         finish(settings, run, quality)
@@ -165,9 +167,11 @@ def check_tables(
     """Validate every mart: its GX suite, and (given the previously published
     warehouse) that no watched table lost more than ``max_drop_ratio`` of its rows.
 
-    A table of up to ``chunk_rows`` rows is validated by GX in one frame. A larger
-    one is streamed through GX ``chunk_rows`` at a time (memory stays bounded);
-    since uniqueness cannot be judged chunk by chunk, its keys are then checked in SQL.
+    Each suite runs as SQL in DuckDB, where the marts are (:mod:`pipeline.quality.sql_checks`), and
+    its results are stored and rendered by GX; a table over ``chunk_rows`` rows also gets its key
+    check spelled out in plain words. A suite the SQL cannot express is validated by GX on pandas:
+    in one frame up to ``chunk_rows`` rows, otherwise streamed ``chunk_rows`` at a time (memory stays
+    bounded), its keys then checked in SQL since uniqueness cannot be judged chunk by chunk.
     """
     today = today or datetime.now(UTC).date()
     project = project or QualityProject()
@@ -180,8 +184,16 @@ def check_tables(
             contract = warehouse_contract(model.contract)
             query = _query(contract, contract.table)
             rows = con.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
+            expectations = contract_expectations(contract, today)
+            result = project.validate_sql(contract.table, f"warehouse.{contract.table}", con, query, expectations)
+            if result is not None:
+                if rows > chunk_rows:
+                    keys = [f for f in _duplicate_failures(con, contract) if f not in result.failures]
+                    result = dataclasses.replace(result, success=result.success and not keys,
+                                                 failures=[*result.failures, *keys])  # fmt: skip
+                results.append(result)
+                continue
             if rows <= chunk_rows:
-                expectations = contract_expectations(contract, today)
                 results.append(
                     project.validate(
                         contract.table, f"warehouse.{contract.table}", con.execute(query).df(), expectations

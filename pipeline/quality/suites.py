@@ -2,10 +2,12 @@
 and the Great Expectations project that runs them.
 
 GX has no working DuckDB data source (its SQL source returns broken metrics on
-DuckDB), so every suite validates a pandas frame that DuckDB produced with only
-the columns the suite looks at; see the reference notes on GX 1.x. Results are
-stored in a GX file project under ``DIR/quality/gx`` and rendered as Data Docs
-under ``DIR/quality/docs``.
+DuckDB; see the reference notes on GX 1.x). So the suites are evaluated where the
+data is, as DuckDB SQL (:mod:`pipeline.quality.sql_checks`), and the results are
+handed to GX in its own result types (:meth:`QualityProject.validate_sql`); a suite
+the SQL cannot express is validated by GX on a pandas frame of only the columns it
+looks at (:meth:`QualityProject.validate`). Suites and results are stored in a GX
+file project under ``DIR/quality/gx`` and rendered as Data Docs under ``DIR/quality/docs``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -138,6 +140,78 @@ class QualityProject:
         details = [_details(item) for item in result.results]
         failures = [f"{d.label} failed; e.g. {d.examples or d.observed_value}" for d in details if not d.success]
         return SuiteResult(name=name, success=bool(result.success), failures=failures, expectations=details)
+
+    def validate_sql(self, name: str, suite_name: str, con, relation: str, expectations: list) -> SuiteResult | None:
+        """Run ``expectations`` on ``relation`` (a SELECT) in DuckDB and store the results as a GX
+        validation of the stored suite ``suite_name``; None if the suite cannot be run as SQL."""
+        from pipeline.quality.sql_checks import compile_suite, evaluate
+
+        checks = compile_suite(con, relation, expectations)
+        if checks is None:
+            return None
+        return self.record(name, suite_name, expectations, evaluate(con, relation, checks), relation)
+
+    def record(self, name: str, suite_name: str, expectations: list, outcomes: list, where: str) -> SuiteResult:
+        """Store (success, SUMMARY result) per expectation as a GX validation result of the suite."""
+        gx = gx_module()
+        from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        suite_name = _safe(suite_name)
+        self.context.suites.add_or_update(
+            gx.ExpectationSuite(name=suite_name, expectations=[e.copy() for e in expectations])
+        )
+        no_exception = {"raised_exception": False, "exception_traceback": None, "exception_message": None}
+        items = [
+            ExpectationValidationResult(
+                success=success, expectation_config=e.configuration, result=result, exception_info=no_exception
+            )
+            for e, (success, result) in zip(expectations, outcomes, strict=True)
+        ]
+        run_id = RunIdentifier(run_time=datetime.now(UTC))
+        passed = sum(item.success for item in items)
+        batch = f"duckdb-{suite_name}"
+        result = ExpectationSuiteValidationResult(
+            success=passed == len(items),
+            results=items,
+            suite_name=suite_name,
+            statistics={
+                "evaluated_expectations": len(items),
+                "successful_expectations": passed,
+                "unsuccessful_expectations": len(items) - passed,
+                "success_percent": passed / len(items) * 100 if items else None,
+            },
+            meta={
+                "great_expectations_version": gx.__version__,
+                "batch_spec": {"evaluated_in": "duckdb", "query": where},
+                "active_batch_definition": {
+                    "datasource_name": "duckdb",
+                    "data_connector_name": "sql",
+                    "data_asset_name": suite_name,
+                    "batch_identifiers": {},
+                },
+                "run_id": run_id,
+                "validation_time": run_id.run_time,
+            },
+            batch_id=batch,
+        )
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name),
+            run_id=run_id,
+            batch_identifier=batch,
+        )
+        self.context.validation_results_store.store_validation_results(
+            suite_validation_result=result,
+            suite_validation_result_identifier=key,
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name),
+        )
+        details = [_details(item) for item in items]
+        failures = [f"{d.label} failed; e.g. {d.examples or d.observed_value}" for d in details if not d.success]
+        return SuiteResult(name=name, success=result.success, failures=failures, expectations=details)
 
     def build_docs(self) -> Path | None:
         """Render Data Docs; returns the index page."""
