@@ -31,6 +31,7 @@ MANIFEST_VERSION = 1
 
 def mirror_export(store: Store, folder: Path) -> dict:
     """Upload the finished export ``folder`` (``DIR/.publish/<stamp>``) and switch the manifest to it."""
+    store.sweep_leftovers()  # a crashed run's staged manifest (runs under the build's lock)
     stamp = folder.name
     prefix = f"{EXPORTS}/{stamp}"
     tables: dict[str, dict] = {}

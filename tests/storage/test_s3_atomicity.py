@@ -126,3 +126,26 @@ def _input_of(path: str) -> str:
     """The input file a landed object came from (by the input key in its name)."""
     names = {f"part-{item.key}.parquet": item.source_file for item in collect_inputs(["sample"])}
     return names[path.rsplit("/", 1)[-1]]
+
+
+def test_an_object_store_commit_makes_a_staged_object_visible_at_once(s3_settings):
+    store = DataLayout.of(s3_settings).lake
+    final = store.join("source=x", "entity=works", "ingest_date=2026-01-01", "part-a.parquet")
+    tmp = store.temp_for(final)
+    assert tmp.startswith(store.join("_staging") + "/") and tmp.endswith(
+        "/source=x/entity=works/ingest_date=2026-01-01/part-a.parquet"
+    )
+    assert store.temp_for(final) != tmp  # unique per writer and file, whatever the pid
+    with store.fs.open(tmp, "wb") as handle:
+        handle.write(b"whole")
+    assert store.files("source=*/entity=*/ingest_date=*/*.parquet") == [] and store.files("**/*.parquet") == []
+    store.commit(tmp, final)
+    assert store.files("**/*.parquet") == [final] and store.read_bytes(final) == b"whole"
+    assert store.staged_writers() == [] and not store.fs.exists(tmp)
+
+    young = store.temp_for(final)
+    store.fs.pipe_file(young, b"someone else's, still writing")
+    old = store.join("_staging", "20200101T000000Z-host-1-dead", "source=x", "part-b.parquet")
+    store.fs.pipe_file(old, b"a dead writer's")
+    assert store.sweep_leftovers() == [old]  # by age: a young staged object may be another host's
+    assert store.staged_writers() == [young.rsplit("/source=x/", 1)[0]]
