@@ -127,6 +127,7 @@ class ObjectStore(Store):
         super().__init__(uri, options)
         self.staging_root = self.join(STAGING_DIR)
         self.stale_staging_seconds = stale_staging_seconds
+        self._listed: dict[str, dict] = {}  # details of the last listing: stat() needs no request per object
 
     def __repr__(self) -> str:
         return f"ObjectStore({self.uri!r})"
@@ -138,7 +139,15 @@ class ObjectStore(Store):
 
     def files(self, pattern: str) -> list[str]:
         """Committed objects matching ``pattern``; staged objects and lock objects never match."""
-        return sorted(p for p in self.fs.glob(self.join(pattern)) if self._committed(p))
+        found = {p: info for p, info in self.fs.glob(self.join(pattern), detail=True).items() if self._committed(p)}
+        self._listed = found
+        return sorted(found)
+
+    def stat(self, path: str) -> tuple[int, float]:
+        """(size, modification time), from the last listing when it holds the object (one request less each)."""
+        info = self._listed.get(path) or self.fs.info(path)
+        stamp = info.get("LastModified") or info.get("mtime") or 0
+        return int(info["size"]), float(stamp.timestamp() if hasattr(stamp, "timestamp") else stamp)
 
     def makedirs(self, path: str) -> None:
         """Object stores have prefixes, not folders (and a missing bucket is an error, not created)."""

@@ -50,8 +50,9 @@ LANDER = textwrap.dedent(
     from pipeline.config import Settings
     from pipeline.run import collect_inputs, land_sources
 
-    report = land_sources(collect_inputs(["sample"]), Settings())
-    print(json.dumps([f.source_file for f in report.files if not f.skipped]))
+    if __name__ == "__main__":  # landing workers are spawned: they import this file again
+        report = land_sources(collect_inputs(["sample"]), Settings())
+        print(json.dumps([f.source_file for f in report.files if not f.skipped]))
     """
 )
 
@@ -66,13 +67,13 @@ def _postgres_available() -> bool:
         return False
 
 
-def _run_two(script: str, tmp_path, settings_pair, *args: str) -> list[subprocess.CompletedProcess]:
+def _run_two(script: str, tmp_path, settings_pair, *args: str, env=({}, {})) -> list[subprocess.CompletedProcess]:
     path = tmp_path / "script.py"
     path.write_text(script)
     procs = [
         subprocess.Popen(
             [sys.executable, str(path), *[a.format(i=i) for a in args]],
-            env=subprocess_env(settings),
+            env=subprocess_env(settings, **env[i]),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -110,7 +111,8 @@ def test_two_processes_never_hold_the_commit_lock_at_once(s3_server, tmp_path, k
 def test_two_hosts_landing_the_same_inputs_commit_each_once(s3_server, tmp_path):
     bucket = s3_server.new_bucket()
     pair = [s3_server.lake_settings(tmp_path / f"host-{i}", bucket) for i in range(2)]
-    results = _run_two(LANDER, tmp_path, pair)
+    # the second "host" stages in two worker processes (spawned, each with its own S3 client)
+    results = _run_two(LANDER, tmp_path, pair, env=[{}, {"PIPELINE_WORKERS": "2", "PIPELINE_PARALLEL_MIN_BYTES": "0"}])
     landed = [set(json.loads(r.stdout.strip().splitlines()[-1])) for r in results]
     everything = {item.source_file for item in collect_inputs(["sample"])}
     assert landed[0] | landed[1] == everything and not landed[0] & landed[1]
