@@ -78,15 +78,22 @@ def land_sources(
             write_report(layout, "landing", report, no_op=report.no_op)
         return report
 
-    # A lake shared by several hosts: stage in parallel with every other worker, lock only the commit step.
+    # A lake shared by several hosts: stage in parallel with every other worker, lock only the commit step
+    # (and, on this host, the gate: its Great Expectations project and reports are in the local data dir).
     for store in (layout.lake, layout.quarantine):
         if isinstance(store, ObjectStore):
             store.sweep_leftovers()  # only a dead writer's staged objects (by age): safe without the lock
+    gate = landing_gate(settings)
+
+    def locked_gate(files) -> None:
+        with data_dir_lock(layout.lock_path, settings.lock_timeout_seconds):
+            gate(files)
+
     report = land(
         inputs,
         settings,
         ingest_date=ingest_date,
-        gate=landing_gate(settings),
+        gate=locked_gate,
         on_records=on_records,
         commit_guard=lambda: _lake_lock(layout, settings),
     )
