@@ -76,6 +76,7 @@ def sources(
     """Dry run: what `pipeline run --source SPEC` would fetch, and what it would cost."""
     from pipeline.cli import _guarded, _settings
     from pipeline.sources import parse_source_spec
+    from pipeline.sources.arxiv.client import ArxivApiSource
     from pipeline.sources.openalex.api import OpenAlexAPISource
 
     def action() -> None:
@@ -84,6 +85,12 @@ def sources(
             for source in parse_source_spec(one, settings):
                 if isinstance(source, OpenAlexAPISource):
                     _print_plan(one, source)
+                elif isinstance(source, ArxivApiSource):
+                    plan = source.plan()  # one request for one entry: the listing's size
+                    console.print(
+                        f"{one}: {plan.total_results} entries in {plan.pages} page(s), {plan.requests} request(s), "
+                        f"at least {plan.seconds_at_least:.0f}s at arXiv's pace; no credits"
+                    )
                 else:
                     files = source.files()
                     counts = Counter(f.entity for f in files)

@@ -244,3 +244,16 @@ def test_the_source_spec_fetches_into_the_data_dirs_raw_folder(httpserver, setti
     files = source.files()
     assert len(files) == 3 and all(DataLayout.of(settings).raw_dir in f.path.parents for f in files)
     assert landed_ids(settings, files) == ALL_IDS
+
+
+def test_pipeline_sources_is_a_dry_run_for_arxiv_too(httpserver, tmp_path):
+    from cli_helpers import run_cli
+
+    listing = Listing()
+    serve(httpserver, listing)
+    data_dir = tmp_path / "data"
+    env = {"ARXIV_BASE_URL": httpserver.url_for("/api/query"), "ARXIV_DELAY_SECONDS": "0"}
+    result = run_cli("sources", "arxiv-api:author=Ada Lovelace", "--data-dir", str(data_dir), env=env)
+    assert "10 entries in 1 page(s), 1 request(s)" in " ".join(result.stdout.split())
+    assert [c["max_results"] for c in listing.calls] == ["1"]  # one request for one entry, nothing fetched
+    assert not [p for p in data_dir.rglob("*") if p.is_file()]  # nothing landed
