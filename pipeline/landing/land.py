@@ -123,6 +123,7 @@ def land(
     layout = DataLayout.of(settings)
     report = LandingReport(ingest_date=ingest_date)
     todo: list[tuple[int, InputFile]] = []
+    tidy: list[tuple[InputFile, str]] = []
     seen: set[str] = set()
     for item in inputs:
         if item.key in seen:  # the same file named twice in one run
@@ -133,9 +134,11 @@ def land(
         report.files.append(FileReport(item.source, item.entity, item.source_file, skipped=True, records_path=earlier))
         if earlier is None:
             todo.append((len(report.files) - 1, item))
-        else:  # tidy up after an interrupted replacement, if any
+        elif commit_guard is None:  # tidy up after an interrupted replacement, if any
             for store, old in superseded(layout.lake, layout.quarantine, item, keep=earlier):
                 store.remove(old)
+        else:  # a shared lake: deletes happen only in the guarded commit step
+            tidy.append((item, earlier))
 
     staged: list[_Staged] = []
     try:
@@ -152,9 +155,12 @@ def land(
         if commit_guard is None:
             for entry in staged:
                 entry.publish(layout)
-        else:
+        elif staged or tidy:  # nothing to commit, no lock to wait for
             with commit_guard() as guard:
                 _publish_guarded(staged, layout, report, guard)
+                for item, earlier in tidy:
+                    for store, old in superseded(layout.lake, layout.quarantine, item, keep=earlier):
+                        store.remove(old)
     except BaseException:
         for entry in staged:
             entry.discard(layout)

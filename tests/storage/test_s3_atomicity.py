@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from datetime import date
 
 import pyarrow.parquet as pq
 import pytest
@@ -149,3 +150,23 @@ def test_an_object_store_commit_makes_a_staged_object_visible_at_once(s3_setting
     store.fs.pipe_file(old, b"a dead writer's")
     assert store.sweep_leftovers() == [old]  # by age: a young staged object may be another host's
     assert store.staged_writers() == [young.rsplit("/source=x/", 1)[0]]
+
+
+def test_a_corrected_file_replaces_its_earlier_landing_on_s3(s3_settings, tmp_path):
+    from snapshot_builder import work, write_snapshot
+
+    from pipeline.sources.openalex.snapshot import OpenAlexSnapshot
+
+    root = write_snapshot(tmp_path / "snap", works={"2024-01-01": [work("W1", ["A1"]), "{broken"]})
+    first = land_sources(OpenAlexSnapshot(root).files(), s3_settings, ingest_date=AS_OF)
+    assert (first.files[0].valid, first.files[0].quarantined) == (1, 1)
+    layout = DataLayout.of(s3_settings)
+    assert len(dataset_files(layout.quarantine)) == 1
+
+    write_snapshot(tmp_path / "snap", works={"2024-01-01": [work("W1", ["A1"]), work("W2", ["A1"])]})
+    second = land_sources(OpenAlexSnapshot(root).files(), s3_settings, ingest_date=date(2026, 1, 2))
+    assert not second.files[0].skipped and (second.files[0].valid, second.files[0].quarantined) == (2, 0)
+    (landed,) = dataset_files(layout.lake)  # the older landing was removed in the guarded commit step
+    assert "ingest_date=2026-01-02" in landed and dataset_files(layout.quarantine) == []
+    assert land_sources(OpenAlexSnapshot(root).files(), s3_settings).files[0].skipped
+    assert not layout.lake.fs.exists(layout.lake.join("_locks", "commit.lease"))
