@@ -169,7 +169,7 @@ class FetchProgress:
 @contextlib.contextmanager
 def fetch_progress(progress: Progress):
     """Draw fetch progress on ``progress`` for every API source fetched in this block."""
-    from pipeline.sources.openalex.api import observe_fetch
+    from pipeline.sources.progress import observe_fetch
 
     watcher = FetchProgress(progress)
     with observe_fetch(watcher):

@@ -102,6 +102,12 @@ class FetchStats:
     bad_feed_retries: int = 0
     inputs: list[RawInputFile] = field(default_factory=list)
 
+    def as_client_stats(self):
+        """The figures the run summary shows for every live source (arXiv has no credits)."""
+        from pipeline.sources.openalex.client import ClientStats
+
+        return ClientStats(requests=self.requests, retries=self.empty_page_retries + self.bad_feed_retries)
+
 
 def make_session(retries: int = HTTP_RETRIES, backoff_seconds: float = HTTP_BACKOFF_SECONDS) -> requests.Session:
     """The one place retries live: 5xx, connection errors and read timeouts back off
@@ -148,11 +154,21 @@ class ArxivClient:
 
     def fetch(self, query: ArxivQuery, *, max_pages: int = MAX_PAGES) -> FetchStats:
         """Fetch the whole listing; return its landing inputs (one per good page) and figures."""
+        from pipeline.sources.progress import current_observer
+
         stats = FetchStats()
+        observer, label = current_observer(), query.search_query
+        if observer is not None:
+            observer.author_started(label, None)
         for page, raw_input in self.pages(query, stats, max_pages=max_pages):
             stats.pages += 1
             stats.entries += len(page.entries)
             stats.inputs.append(raw_input)
+            if observer is not None:
+                observer.page_fetched(label, len(page.entries), stats.as_client_stats())
+        if observer is not None:
+            observer.author_finished(label, stats.as_client_stats())
+            observer.source_finished(stats.as_client_stats(), stats.entries)
         return stats
 
     def pages(

@@ -15,13 +15,9 @@ as the author's high-water mark, and the next run asks only for
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol
 
 from pipeline.config import Settings, load_settings
 from pipeline.errors import SourceSpecError
@@ -29,37 +25,13 @@ from pipeline.schemas.ids import short_id
 from pipeline.sources.base import InputFile
 from pipeline.sources.openalex.client import AUTHORS, WORKS, ClientStats, OpenAlexClient
 from pipeline.sources.openalex.settings import API_SOURCE_NAME, OpenAlexAPISettings
+from pipeline.sources.progress import current_observer
 from pipeline.sources.raw import RawStore
 from pipeline.sources.state import AuthorState, SourceState
 
 log = logging.getLogger(__name__)
 
 WORKS_LISTING = "works"
-
-
-class FetchObserver(Protocol):
-    """Told about fetch progress (the CLI draws progress bars with it)."""
-
-    def author_started(self, author_id: str, expected_pages: int | None) -> None: ...
-
-    def page_fetched(self, author_id: str, records: int, stats: ClientStats) -> None: ...
-
-    def author_finished(self, author_id: str, stats: ClientStats) -> None: ...
-
-    def source_finished(self, stats: ClientStats, records: int) -> None: ...
-
-
-_observer: ContextVar[FetchObserver | None] = ContextVar("openalex_fetch_observer", default=None)
-
-
-@contextlib.contextmanager
-def observe_fetch(observer: FetchObserver) -> Iterator[FetchObserver]:
-    """Report the progress of every API fetch in this block to ``observer``."""
-    token = _observer.set(observer)
-    try:
-        yield observer
-    finally:
-        _observer.reset(token)
 
 
 @dataclass
@@ -123,7 +95,7 @@ class OpenAlexAPISource:
         """Fetch every requested author with ``client`` (which lands the raw responses)."""
         self.stats = client.stats
         state = SourceState.of(self.settings, API_SOURCE_NAME)
-        observer = _observer.get()
+        observer = current_observer()
         try:
             for ident in self.requested:
                 self._fetch_author(client, state, ident, observer)

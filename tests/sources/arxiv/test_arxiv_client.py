@@ -257,3 +257,15 @@ def test_pipeline_sources_is_a_dry_run_for_arxiv_too(httpserver, tmp_path):
     assert "10 entries in 1 page(s), 1 request(s)" in " ".join(result.stdout.split())
     assert [c["max_results"] for c in listing.calls] == ["1"]  # one request for one entry, nothing fetched
     assert not [p for p in data_dir.rglob("*") if p.is_file()]  # nothing landed
+
+
+def test_pipeline_run_on_arxiv_shows_progress_and_ends_with_the_fetch_summary(httpserver, tmp_path):
+    from cli_helpers import run_cli
+
+    serve(httpserver, Listing())
+    data_dir = tmp_path / "data"
+    env = {"ARXIV_BASE_URL": httpserver.url_for("/api/query"), "ARXIV_DELAY_SECONDS": "0"}
+    result = run_cli("run", "--source", "arxiv-api:author=Ada Lovelace", "--data-dir", str(data_dir), env=env)
+    out = " ".join(result.stdout.split())
+    assert "fetched 10 records in 3 requests (0 retries" in out, out  # the server pages by 4
+    assert "landed 10, quarantined 0" in out
