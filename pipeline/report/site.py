@@ -64,8 +64,11 @@ def write_site(layout: DataLayout, *, max_profiles: int = MAX_PROFILE_PAGES) -> 
         html = env.get_template(template).render(root=root, **common, **context)
         return write_text_atomically(layout.report_file(relative), html)
 
+    written: set[str] = set()
+
     def figure(name: str, png: bytes) -> str:
         write_bytes_atomically(layout.report_file(f"figures/{name}"), png)
+        written.add(name)
         return f"figures/{name}"
 
     write_text_atomically(layout.report_file("style.css"), (TEMPLATES / "style.css").read_text(encoding="utf-8"))
@@ -75,7 +78,7 @@ def write_site(layout: DataLayout, *, max_profiles: int = MAX_PROFILE_PAGES) -> 
     docs = documents(layout, [p["author_id"] for p in by_works])
     for doc in docs:
         _profile_page(layout, doc, with_pages, page, figure)
-    _remove_stale(layout.report_file("profiles"), {f"{a}.html" for a in with_pages})
+    _remove_stale(layout.report_file("profiles"), {f"{a}.html" for a in with_pages}, ".html")
 
     index_figures = {
         "works_per_year": figure(
@@ -105,6 +108,7 @@ def write_site(layout: DataLayout, *, max_profiles: int = MAX_PROFILE_PAGES) -> 
     from pipeline.warehouse.dictionary import published_tables
 
     page("dictionary.html", "dictionary.html.j2", tables=published_tables())
+    _remove_stale(layout.report_file("figures"), written, ".png")
     return Site(index=index, profiles=len(docs))
 
 
@@ -136,8 +140,8 @@ def _profile_page(layout: DataLayout, doc: ProfileDocument, with_pages: set[str]
     )
 
 
-def _remove_stale(folder: Path, keep: set[str]) -> None:
-    """Pages of profiles that are no longer published (or no longer get a page)."""
+def _remove_stale(folder: Path, keep: set[str], suffix: str) -> None:
+    """Pages and figures of profiles that are no longer published (or no longer get a page)."""
     for path in folder.iterdir() if folder.is_dir() else []:
-        if path.name not in keep and path.suffix == ".html":
+        if path.name not in keep and path.suffix == suffix:
             path.unlink(missing_ok=True)

@@ -193,3 +193,13 @@ def test_report_of_a_run_with_rejects_shows_the_reasons(tmp_path):
     assert "<td>events</td>" in section and '<td class="n">1</td>' in section
     assert "No record was quarantined" not in section
     assert (data_dir / "report" / "figures" / "quarantine_reasons.png").stat().st_size > 5000
+
+
+def test_rewriting_the_report_drops_pages_of_profiles_no_longer_published(report):
+    stale_page = report / "report" / "profiles" / "A1.html"
+    stale_figure = report / "report" / "figures" / "works_A1.png"
+    for path in (stale_page, stale_figure):
+        path.write_text("old")
+    run_cli("report", "--data-dir", str(report))
+    assert not stale_page.exists() and not stale_figure.exists()
+    assert (report / "report" / "profiles" / f"{LIU_ZIYIN}.html").exists()
