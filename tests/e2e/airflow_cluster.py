@@ -229,7 +229,7 @@ class AirflowCluster:
     # -- REST helpers ---------------------------------------------------------------------------
 
     def dag(self, dag_id: str) -> dict[str, Any] | None:
-        response = self._session.get(f"{self.api_url}/api/v2/dags/{dag_id}", timeout=10)
+        response = self._session.get(f"{self.api_url}/api/v2/dags/{dag_id}", timeout=30)
         if response.status_code == 404:
             return None
         _raise_for(response)
@@ -259,16 +259,16 @@ class AirflowCluster:
     def trigger(self, dag_id: str, conf: Mapping[str, Any] | None = None) -> str:
         """Start a manual run (no logical date, like an asset-triggered one); returns its run id."""
         response = self._session.post(
-            f"{self.api_url}/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": dict(conf or {})}
+            f"{self.api_url}/api/v2/dags/{dag_id}/dagRuns",
+            json={"logical_date": None, "conf": dict(conf or {})},
+            timeout=30,
         )
         _raise_for(response)
         return response.json()["dag_run_id"]
 
     def dag_runs(self, dag_id: str) -> list[dict[str, Any]]:
         """All runs of ``dag_id``, oldest first."""
-        return self._get(f"/api/v2/dags/{dag_id}/dagRuns", params={"order_by": "run_after", "limit": 100})[
-            "dag_runs"
-        ]
+        return self._get(f"/api/v2/dags/{dag_id}/dagRuns", params={"order_by": "run_after", "limit": 100})["dag_runs"]
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         return self._get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
@@ -327,9 +327,9 @@ class AirflowCluster:
 
     def create_pool(self, name: str, slots: int, description: str = "") -> None:
         body = {"name": name, "slots": slots, "description": description or f"{name} (e2e)", "include_deferred": False}
-        response = self._session.post(f"{self.api_url}/api/v2/pools", json=body, timeout=10)
+        response = self._session.post(f"{self.api_url}/api/v2/pools", json=body, timeout=30)
         if response.status_code == 409:
-            response = self._session.patch(f"{self.api_url}/api/v2/pools/{name}", json=body, timeout=10)
+            response = self._session.patch(f"{self.api_url}/api/v2/pools/{name}", json=body, timeout=30)
         _raise_for(response)
 
     def airflow_cli(self, *args: str, timeout: float = 300.0) -> subprocess.CompletedProcess:
@@ -465,13 +465,21 @@ class AirflowCluster:
         env.update({k: str(v) for k, v in extra_env.items()})
         return env
 
-    def _get(self, path: str, params: Mapping[str, Any] | None = None, timeout: float = 10) -> dict[str, Any]:
-        response = self._session.get(f"{self.api_url}{path}", params=params, timeout=timeout)
+    def _get(self, path: str, params: Mapping[str, Any] | None = None, timeout: float = 30) -> dict[str, Any]:
+        # A single api-server worker on a loaded 2-core machine can stall for seconds: a read that
+        # times out is asked again (GETs are safe to repeat) before the test gives up.
+        for attempt in range(3):
+            try:
+                response = self._session.get(f"{self.api_url}{path}", params=params, timeout=timeout)
+                break
+            except requests.exceptions.Timeout:
+                if attempt == 2:
+                    raise
         _raise_for(response)
         return response.json()
 
     def _patch(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        response = self._session.patch(f"{self.api_url}{path}", json=dict(body), timeout=10)
+        response = self._session.patch(f"{self.api_url}{path}", json=dict(body), timeout=30)
         _raise_for(response)
         return response.json()
 
