@@ -159,3 +159,17 @@ def test_an_airflow_connection_fills_only_what_the_environment_left_unset():
 )
 def test_open_store_picks_the_commit_protocol_by_uri(uri, kind):
     assert type(open_store(uri, S3Settings(endpoint_url="http://127.0.0.1:9"))) is kind
+
+
+def test_s3_specifics_stay_in_the_storage_layer():
+    """s3fs, botocore and S3 requests are the storage layer's business (settings are plain values)."""
+    markers = ("import s3fs", "import botocore", "import boto3", "call_s3(", "IfNoneMatch", "IfMatch")
+    offenders = [
+        f"{path.relative_to(REPO)}: {marker}"
+        for root in ("pipeline", "dags")
+        for path in sorted((REPO / root).rglob("*.py"))
+        if "storage" not in path.relative_to(REPO).parts
+        for marker in markers
+        if marker in path.read_text()
+    ]
+    assert offenders == []
