@@ -147,8 +147,18 @@ class Settings(BaseSettings):
         default=0.5, ge=0.0, le=1.0, description="a landed file with more rejects than this fails the gate"
     )
     as_of: date | None = Field(default=None, description="trust snapshot date; default: today (UTC)")
+    incremental_builds: bool = Field(
+        default=True,
+        description="a build after only new lake files splices what they touch into a copy of the last warehouse "
+        "instead of rebuilding it (see pipeline.warehouse.incremental); false: always full builds",
+    )
     gate_chunk_rows: int = Field(
         default=1_000_000, ge=1, description="the warehouse gate streams bigger tables through GX in chunks"
+    )
+    duckdb_memory_limit: str | None = Field(
+        default="1GB",
+        description="DuckDB memory limit of the warehouse build and gate (they spill to DIR's temp folder beyond "
+        "it, so memory stays flat as the lake grows); empty: DuckDB's default (80% of RAM)",
     )
     lock_timeout_seconds: float = Field(default=600.0, ge=0, description="how long to wait for another run's lock")
     graph: GraphSettings = GraphSettings()

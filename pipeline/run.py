@@ -170,6 +170,7 @@ def check_quality(settings: Settings):
             chunk_rows=settings.gate_chunk_rows,
             today=settings.as_of or today_utc(),
             project=quality,
+            memory_limit=settings.duckdb_memory_limit,
         )
         finish(settings, run, quality)
     return run

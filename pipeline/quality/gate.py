@@ -163,6 +163,7 @@ def check_tables(
     project: QualityProject | None = None,
     previous: Path | None = None,
     max_drop_ratio: float = 0.2,
+    memory_limit: str | None = None,
 ) -> list[SuiteResult]:
     """Validate every mart: its GX suite, and (given the previously published
     warehouse) that no watched table lost more than ``max_drop_ratio`` of its rows.
@@ -178,6 +179,8 @@ def check_tables(
     results = []
     con = duckdb.connect(str(db_path), read_only=True)
     try:
+        if memory_limit:
+            con.execute(f"set memory_limit = {sql_string(memory_limit)}")
         for model in models():
             if model.layer != "marts":
                 continue
@@ -277,6 +280,7 @@ def warehouse_gate(settings: Settings, *, as_of: date | None = None):
             project=quality,
             previous=layout.warehouse_path if layout.warehouse_path != db_path else None,
             max_drop_ratio=settings.quality.max_drop_ratio,
+            memory_limit=settings.duckdb_memory_limit,
         )
         finish(settings, run, quality)
         if not run.success:

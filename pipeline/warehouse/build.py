@@ -94,6 +94,8 @@ def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | 
         con = duckdb.connect(str(building))
         try:
             con.execute(f"set temp_directory = {sql_string(layout.duckdb_temp_dir)}")
+            if settings.duckdb_memory_limit:  # spill instead of holding the collaborator pairs in memory
+                con.execute(f"set memory_limit = {sql_string(settings.duckdb_memory_limit)}")
             set_variables(con, model_variables(settings, as_of))
             create_raw_inputs(con, layout)
             for step in plan(raw_input_names()):
