@@ -73,7 +73,7 @@ BASELINE_SELECT = (
 
 WARM_IMPORTS = (
     "import pipeline.cli, pipeline.run, pipeline.landing.land, pipeline.quality.gate, pipeline.warehouse.build, "
-    "pandas, duckdb, pyarrow.parquet; import pipeline.quality.suites as s; s._gx(); s._context()"
+    "pandas, duckdb, pyarrow.parquet; import pipeline.quality.suites as s; s.gx_module()"
 )
 
 
@@ -208,8 +208,8 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
     for entity in sorted(stage_seconds):
         phases[f"land {entity} (read+validate+write, {settings.workers} workers)"] = stage_seconds[entity]
         peak[f"land {entity} (read+validate+write)"] = peak.get("staged", 0.0)  # all entities staged by then
-    phases["landing gate (GX on landed files)"] = gate_seconds.get("landing", 0.0)
-    peak["landing gate (GX on landed files)"] = peak["landing gate"]
+    phases["landing gate (SQL checks, GX results)"] = gate_seconds.get("landing", 0.0)
+    peak["landing gate (SQL checks, GX results)"] = peak["landing gate"]
     phases["landing publish + report"] = land_total - sum(stage_seconds.values()) - gate_seconds.get("landing", 0.0)
 
     steps: list[tuple[str, float]] = []
@@ -225,8 +225,8 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
         model_times.append((name, nxt - ts))
     phases["build: SQL models"] = sum(d for _, d in model_times)
     peak["build: SQL models"] = peak.get("models", 0.0)
-    phases["build: warehouse gate (GX on marts)"] = gate_seconds.get("warehouse", 0.0)
-    peak["build: warehouse gate (GX on marts)"] = peak.get("warehouse gate", 0.0)
+    phases["build: warehouse gate (SQL checks, GX results + Data Docs)"] = gate_seconds.get("warehouse", 0.0)
+    peak["build: warehouse gate (SQL checks, GX results + Data Docs)"] = peak.get("warehouse gate", 0.0)
     phases["build: export marts to Parquet"] = gate_seconds.get("export", 0.0)
     peak["build: export marts to Parquet"] = rss_mb()
     phases["build: history + swap"] = (build_end - gate_start) - gate_seconds.get("warehouse", 0.0) - gate_seconds.get(
@@ -259,42 +259,34 @@ def _short_path(filename: str) -> str:
 
 
 def child_profile(snapshot: Path, data_dir: Path, top: int) -> None:
-    import cProfile
-    import pstats
+    """pyinstrument over the landing (no gate, in-process: one sampled process) of a small snapshot."""
     from datetime import date
 
     # Import what the landing imports lazily (pyarrow pulls in pandas on first use), so the
     # profile shows the steady state rather than module loading.
     import pandas  # noqa: F401
     import pyarrow as pa
+    from pyinstrument import Profiler
 
     from pipeline import run as pipeline_run
     from pipeline.config import Settings
     from pipeline.landing.land import land
 
     pa.Table.from_pylist([{"a": 1}])
-    settings = Settings().model_copy(update={"data_dir": data_dir})
+    settings = Settings().model_copy(update={"data_dir": data_dir, "workers": 1})
     inputs = pipeline_run.collect_inputs([f"openalex-snapshot:{snapshot}"])
-    profiler = cProfile.Profile()
-    t = time.perf_counter()
-    profiler.enable()
+    profiler = Profiler(interval=0.001)
+    t, cpu = time.perf_counter(), time.process_time()
+    profiler.start()
     report = land(inputs, settings, ingest_date=date.fromisoformat(AS_OF), gate=None)
-    profiler.disable()
-    seconds = time.perf_counter() - t
-    stats = pstats.Stats(profiler)
-    total = stats.total_tt
-
-    def entries(index: int) -> list[dict]:
-        rows = []
-        for (filename, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items():
-            where = func if filename == "~" else f"{_short_path(filename)}:{line}({func})"
-            rows.append({"function": where, "ncalls": nc, "tottime": round(tt, 3), "cumtime": round(ct, 3)})
-        key = "cumtime" if index == 3 else "tottime"
-        return sorted(rows, key=lambda r: -r[key])[:top]
-
-    print(json.dumps({"seconds": seconds, "profiled_total": total, "records": report.total("records"),
+    profiler.stop()
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    text = profiler.output_text(unicode=False, color=False, show_all=False, short_mode=False)
+    lines = [line.rstrip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith(("_", "/"))]
+    frames = [line for line in lines if line[:1].isspace() or line[:1].isdigit()]
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "records": report.total("records"),
                       "by_entity": {e: report.total("records", e) for e in ("works", "authors", "merged_authors")},
-                      "cumulative": entries(3), "tottime": entries(2)}))
+                      "frames": frames[:top]}))
 
 
 # ------------------------------------------------------------------------------------
@@ -302,17 +294,43 @@ def child_profile(snapshot: Path, data_dir: Path, top: int) -> None:
 # ------------------------------------------------------------------------------------
 def measure(cmd: list[str], *, log_dir: Path, name: str, env: dict | None = None) -> dict:
     """Run ``cmd``; return wall seconds, peak RSS of the child (MB), exit code, stdout tail."""
+    import threading
+
+    import psutil
+
     out_path, err_path = log_dir / f"{name}.stdout", log_dir / f"{name}.stderr"
+    tree_peak = [0]
+    done = threading.Event()
+
+    def sample_tree(pid: int) -> None:
+        # ru_maxrss is the largest single process; with landing workers the machine holds the sum
+        try:
+            root = psutil.Process(pid)
+            while not done.wait(0.1):
+                total = 0
+                for p in [root, *root.children(recursive=True)]:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                tree_peak[0] = max(tree_peak[0], total)
+        except psutil.Error:
+            pass
+
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=REPO)
+        sampler = threading.Thread(target=sample_tree, args=(proc.pid,), daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
+        done.set()
+        sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
     stdout = out_path.read_text(errors="replace")
     stderr = err_path.read_text(errors="replace")
-    return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "rc": proc.returncode, "stdout": stdout,
-            "stderr": stderr, "cpu": usage.ru_utime + usage.ru_stime}
+    return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "tree_rss_mb": tree_peak[0] / 2**20, "rc": proc.returncode,
+            "stdout": stdout, "stderr": stderr, "cpu": usage.ru_utime + usage.ru_stime}
 
 
 def last_json(text: str) -> dict:
@@ -428,20 +446,23 @@ def render(result: dict) -> str:
               f"per work); **{s['authors']:,} author records** in {s['authors_files']} files, "
               f"{s['authors_gz_bytes'] / 1e6:,.1f} MB gz; merged_ids {s['merged_ids_gz_bytes']} B.", ""]
     lines += ["### Results", "",
-              fmt_row(["contender", "what it does", "wall s", "works/s", "peak RSS MB", "CPU s", "speed vs baseline",
-                       "runs (wall s)"]),
-              fmt_row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---"])]
+              fmt_row(["contender", "what it does", "wall s", "works/s", "peak RSS MB (largest process)",
+                       "peak RSS MB (process tree)", "CPU s", "speed vs baseline", "runs (wall s)"]),
+              fmt_row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---"])]
     base = runs["baseline"]
     for key, r in runs.items():
         if r.get("wall") is None:
             continue
         rate = s["works"] / r["wall"]
         ratio = rate / (s["works"] / base["wall"])
-        lines.append(fmt_row([f"`{key}`", r["label"], f"{r['wall']:.1f}", f"{rate:,.0f}", f"{r['rss_mb']:,.0f}",
+        tree = f"{r['tree_rss_mb']:,.0f}" if r.get("tree_rss_mb") else ""
+        lines.append(fmt_row([f"`{key}`", r["label"], f"{r['wall']:.1f}", f"{rate:,.0f}", f"{r['rss_mb']:,.0f}", tree,
                               f"{r['cpu']:.1f}", f"{ratio:.3f}x", ", ".join(f"{w:.1f}" for w in r["walls"])]))
     ratio = result["ratio"]
     lines += ["", f"works/s = work records in the snapshot / wall seconds of the whole subprocess (interpreter start "
-              f"included); median of the runs listed under 'runs'. Peak RSS = `ru_maxrss` of the child from `os.wait4`. "
+              f"included); median of the runs listed under 'runs'. Peak RSS (largest process) = `ru_maxrss` of the child "
+              f"from `os.wait4` (the largest of the child and its workers); process tree = the peak of the summed RSS "
+              f"of the child and its worker processes, sampled every 0.1 s. "
               f"Imports: {result['imports']}.", ""]
     if ratio < 0.5:
         lines += [f"**The pipeline runs at {ratio:.1%} of the baseline's speed ({1 / ratio:.0f}x slower), "
@@ -479,20 +500,16 @@ def render(result: dict) -> str:
         if counts:
             lines += ["Marts built: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + ".", ""]
 
-    prof = result.get("profile")
-    if prof and prof.get("cumulative"):
-        lines += ["### cProfile of the landing (small run)", "",
-                  f"`pipeline.landing.land.land` without the gate on a {prof['snapshot_works']:,}-work snapshot "
-                  f"({prof['records']:,} records incl. authors): {prof['seconds']:.1f}s under the profiler.", "",
-                  "Top cumulative:", "", fmt_row(["function", "calls", "cumtime s", "tottime s"]),
-                  fmt_row(["---", "---:", "---:", "---:"])]
-        for e in prof["cumulative"]:
-            lines.append(fmt_row([f"`{e['function']}`", f"{e['ncalls']:,}", f"{e['cumtime']:.2f}", f"{e['tottime']:.2f}"]))
-        lines += ["", "Top own time:", "", fmt_row(["function", "calls", "tottime s", "cumtime s"]),
-                  fmt_row(["---", "---:", "---:", "---:"])]
-        for e in prof["tottime"][:10]:
-            lines.append(fmt_row([f"`{e['function']}`", f"{e['ncalls']:,}", f"{e['tottime']:.2f}", f"{e['cumtime']:.2f}"]))
-        lines.append("")
+    profiles = result.get("profile") or {}
+    for key, prof in profiles.items():
+        if not prof.get("frames"):
+            continue
+        lines += [f"### pyinstrument profile of the landing, `{key}` ({prof['label']})", "",
+                  f"`pipeline.landing.land.land` without the gate, in one process, on a {prof['snapshot_works']:,}-work "
+                  f"snapshot ({prof['records']:,} records incl. authors): {prof['seconds']:.1f}s wall, "
+                  f"{prof['cpu']:.1f}s CPU under the profiler. Top frames (wall seconds):", "", "```"]
+        lines += prof["frames"]
+        lines += ["```", ""]
     lines.append(END)
     return "\n".join(lines)
 
@@ -540,6 +557,10 @@ def main() -> int:
     parser.add_argument("--pipeline-root", type=Path, default=None,
                         help="benchmark the pipeline code in this folder (e.g. a `git archive` export of another "
                              "commit) instead of the installed one; put first on PYTHONPATH")
+    parser.add_argument("--before-root", type=Path, default=None,
+                        help="also run `pipeline run` (and the profile) with the code in this folder, in the same "
+                             "run: a `git archive <commit>` export of the code before a change")
+    parser.add_argument("--profile-top", type=int, default=40, help="profile lines kept")
     parser.add_argument("--cold-imports", action="store_true",
                         help="keep the environment's bytecode settings (no .pyc cache, no warm-up)")
     parser.add_argument("--keep", action="store_true", help="keep the data dirs of the runs")
@@ -581,6 +602,13 @@ def main() -> int:
         "baseline-1thread": ("same, `threads=1`",
                              lambda d: [str(PYTHON), this, "_baseline", str(snapshot), str(d), "1"]),
     }
+    envs = {key: env for key in contenders}
+    if args.before_root:
+        before_env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(args.before_root.resolve()),
+                                                                         os.environ.get("PYTHONPATH")]))}
+        contenders["pipeline-before"] = (f"same, code of {code_version(args.before_root.resolve())}",
+                                         contenders["pipeline"][1])
+        envs["pipeline-before"] = before_env
     runs: dict[str, dict] = {}
     for key, (label, make_cmd) in contenders.items():
         samples = []
@@ -589,16 +617,17 @@ def main() -> int:
             data_dir = work_root / f"{key}-{i}"
             data_dir.mkdir()
             log(f"running {key} ({i + 1}/{repeat}) ...")
-            r = measure(make_cmd(data_dir), log_dir=log_dir, name=f"{key}-{i}", env=env)
+            r = measure(make_cmd(data_dir), log_dir=log_dir, name=f"{key}-{i}", env=envs[key])
             if r["rc"] != 0:
                 log(f"  {key} FAILED (exit {r['rc']}):\n{r['stderr'][-3000:]}\n{r['stdout'][-2000:]}")
                 raise SystemExit(1)
-            log(f"  {r['wall']:.1f}s, peak RSS {r['rss_mb']:.0f} MB")
+            log(f"  {r['wall']:.1f}s, peak RSS {r['rss_mb']:.0f} MB (process tree {r['tree_rss_mb']:.0f} MB)")
             samples.append(r)
             if not args.keep:
                 shutil.rmtree(data_dir, ignore_errors=True)
         runs[key] = {"label": label, "wall": statistics.median(r["wall"] for r in samples),
-                     "rss_mb": max(r["rss_mb"] for r in samples), "cpu": statistics.median(r["cpu"] for r in samples),
+                     "rss_mb": max(r["rss_mb"] for r in samples), "tree_rss_mb": max(r["tree_rss_mb"] for r in samples),
+                     "cpu": statistics.median(r["cpu"] for r in samples),
                      "walls": [round(r["wall"], 2) for r in samples]}
         if key.startswith("baseline"):
             runs[key]["child"] = last_json(samples[-1]["stdout"])
@@ -628,24 +657,28 @@ def main() -> int:
         if not (small / "bench_snapshot.json").exists():
             shutil.rmtree(small, ignore_errors=True)
             generate(small, works=args.profile_works, seed=args.seed, jobs=1, log=lambda *_: None)
-        data_dir = work_root / "profile"
-        data_dir.mkdir()
-        log(f"profiling the landing of {args.profile_works} works ...")
-        r = measure([str(PYTHON), this, "_profile", str(small), str(data_dir), "12"], log_dir=log_dir,
-                    name="profile", env=env)
-        if r["rc"] != 0:
-            log(f"  profile FAILED (exit {r['rc']}):\n{r['stderr'][-3000:]}")
-        else:
-            profile = {**last_json(r["stdout"]), "snapshot_works": args.profile_works}
-        if not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
+        profile = {}
+        for key in ["pipeline", *(["pipeline-before"] if args.before_root else [])]:
+            data_dir = work_root / f"profile-{key}"
+            data_dir.mkdir()
+            log(f"profiling the landing of {args.profile_works} works ({key}) ...")
+            r = measure([str(PYTHON), this, "_profile", str(small), str(data_dir), str(args.profile_top)],
+                        log_dir=log_dir, name=f"profile-{key}", env=envs[key])
+            if r["rc"] != 0:
+                log(f"  profile FAILED (exit {r['rc']}):\n{r['stderr'][-3000:]}")
+            else:
+                profile[key] = {**last_json(r["stdout"]), "snapshot_works": args.profile_works,
+                                "label": contenders[key][0]}
+            if not args.keep:
+                shutil.rmtree(data_dir, ignore_errors=True)
 
     base_rate = stats["works"] / runs["baseline"]["wall"]
     ratio = (stats["works"] / runs["pipeline"]["wall"]) / base_rate
     command = ".venv/bin/python bench/run_bench.py " + (
         f"--snapshot {args.snapshot}" if args.snapshot else f"--works {args.works}"
     ) + (f" --seed {args.seed}" if args.seed != 1 else "") + (
-        f" --pipeline-root {args.pipeline_root}" if args.pipeline_root else "")
+        f" --pipeline-root {args.pipeline_root}" if args.pipeline_root else "") + (
+        f" --before-root {args.before_root}" if args.before_root else "")
     result = {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "command": command, "repeat": args.repeat,
               "machine": machine(), "snapshot": {**stats, "path": str(snapshot)}, "contenders": runs,
               "ratio": ratio, "code": code, "load_before": round(load_before, 2), "imports": "cold (no .pyc)" if args.cold_imports else "warm .pyc cache", "phases": phases, "profile": profile,
