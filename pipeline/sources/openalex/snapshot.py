@@ -8,6 +8,20 @@ Layout (as published by OpenAlex)::
     PATH/data/works/updated_date=2024-06-01/part_000.gz
     PATH/data/merged_ids/authors/2024-03-01.csv.gz      (merge_date,id,merge_into_id)
 
+Since 2026 OpenAlex publishes each format under its own prefix, with one combined
+manifest per format, and keeps the layout above (with ``merged_ids``) under
+``legacy-data/``::
+
+    PATH/data/jsonl/manifest.json                                (every entity)
+    PATH/data/jsonl/works/updated_date=2026-06-24/part_0000.gz   (up to 400k records)
+    PATH/data/parquet/...                                        (the same data as Parquet)
+    PATH/legacy-data/works/manifest, PATH/legacy-data/merged_ids/authors/*.csv.gz
+
+The layout is detected (:attr:`OpenAlexSnapshot.layout` says which was found, and it is
+logged): the JSON Lines of ``data/jsonl/`` are read when present, then the old layout
+under ``data/`` or ``legacy-data/``. The Parquet variant is not read yet: a snapshot with
+only ``data/parquet/`` is refused with a message saying so.
+
 The manifest is authoritative when present: a file it lists that is missing is
 an error (a half-synced snapshot must not be loaded silently), and its
 ``record_count`` is compared with the lines actually read.
@@ -17,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import cached_property
 from pathlib import Path
 
 from pipeline.errors import SnapshotError
@@ -30,6 +45,10 @@ from pipeline.sources.openalex.settings import (
 from pipeline.storage.store import Store
 
 log = logging.getLogger(__name__)
+
+LAYOUT_2026 = "2026 (data/jsonl)"
+LAYOUT_LEGACY = "legacy (data/<entity>)"
+LAYOUT_LEGACY_DATA = "legacy (legacy-data/<entity>)"
 
 
 class OpenAlexSnapshot:
@@ -46,24 +65,46 @@ class OpenAlexSnapshot:
 
     @property
     def data_dir(self) -> Path:
-        return self.root / "data"
+        """The folder that holds the entity folders of the layout found."""
+        return {LAYOUT_2026: self.root / "data" / "jsonl", LAYOUT_LEGACY_DATA: self.root / "legacy-data"}.get(
+            self.layout, self.root / "data"
+        )
+
+    @cached_property
+    def layout(self) -> str:
+        """Which snapshot layout is under ``root``: :data:`LAYOUT_2026` (``data/jsonl/``, read first),
+        :data:`LAYOUT_LEGACY` (``data/<entity>/``) or :data:`LAYOUT_LEGACY_DATA` (``legacy-data/<entity>/``)."""
+        data, legacy = self.root / "data", self.root / "legacy-data"
+        if (data / "jsonl").is_dir():
+            return LAYOUT_2026
+        if (data / "parquet").is_dir():
+            raise SnapshotError(
+                f"{self.root} holds only the Parquet variant of a 2026 snapshot (data/parquet/), which is not read "
+                "yet; download its JSON Lines (data/jsonl/) too"
+            )
+        if data.is_dir():
+            return LAYOUT_LEGACY
+        if legacy.is_dir():
+            return LAYOUT_LEGACY_DATA
+        raise SnapshotError(
+            f"{self.root} is not an OpenAlex snapshot: {data} does not exist "
+            "(point openalex-snapshot:PATH at the folder that holds data/)"
+        )
 
     def files(self) -> list[InputFile]:
         """All input files, authors first, then works, then merged ids."""
-        if not self.data_dir.is_dir():
-            raise SnapshotError(
-                f"{self.root} is not an OpenAlex snapshot: {self.data_dir} does not exist "
-                "(point openalex-snapshot:PATH at the folder that holds data/)"
-            )
+        layout = self.layout
+        log.info("%s: %s snapshot layout (%s)", self.root, layout, self.data_dir.relative_to(self.root).as_posix())
         files: list[InputFile] = []
         for entity in self.entities:
             files.extend(self._entity_files(entity))
-        for path in _listing(self.data_dir, MERGED_AUTHORS_GLOB):
+        merged_dirs = [self.data_dir, *([self.root / "legacy-data"] if layout == LAYOUT_2026 else [])]
+        merged = next((found for d in merged_dirs if (found := _listing(d, MERGED_AUTHORS_GLOB))), [])
+        for path in merged:
             files.append(self._input(path, "merged_authors", has_header=True))
         if not files:
-            raise SnapshotError(
-                f"{self.root} holds no snapshot files under data/authors, data/works or data/merged_ids"
-            )
+            where = self.data_dir.relative_to(self.root).as_posix()
+            raise SnapshotError(f"{self.root} holds no snapshot files under {where}/authors, works or merged_ids")
         return files
 
     def _input(self, path: Path, entity: str, expected: int | None = None, has_header: bool = False) -> InputFile:
@@ -80,12 +121,13 @@ class OpenAlexSnapshot:
         entity_dir = self.data_dir / entity
         if not entity_dir.is_dir():
             return []
-        manifest = entity_dir / "manifest"
+        combined = self.layout == LAYOUT_2026
+        manifest = self.data_dir / "manifest.json" if combined else entity_dir / "manifest"
         on_disk = _listing(entity_dir, PART_GLOB)
         if not manifest.exists():
             return [self._input(p, entity) for p in on_disk]
 
-        listed = _read_manifest(manifest, entity_dir)
+        listed = _read_combined_manifest(manifest, entity_dir) if combined else _read_manifest(manifest, entity_dir)
         missing = [p for p, _ in listed if not p.exists()]
         if missing:
             shown = ", ".join(p.relative_to(self.root).as_posix() for p in missing[:3])
@@ -118,4 +160,27 @@ def _read_manifest(manifest: Path, entity_dir: Path) -> list[tuple[Path, int | N
             raise SnapshotError(f"{manifest}: entry {url!r} is not under data/{entity_dir.name}/")
         relative = url.split(marker, 1)[1]
         listed.append((entity_dir / relative, (entry.get("meta") or {}).get("record_count")))
+    return listed
+
+
+def _read_combined_manifest(manifest: Path, entity_dir: Path) -> list[tuple[Path, int | None]]:
+    """The files of one entity in a format's combined ``manifest.json``: every object in it with a
+    ``url`` under ``<format>/<entity>/`` (its ``meta.record_count`` or ``record_count``, when given)."""
+    try:
+        document = json.loads(manifest.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise SnapshotError(f"{manifest} is not a valid OpenAlex manifest: {exc}") from exc
+    marker = f"/{entity_dir.parent.name}/{entity_dir.name}/"
+    listed, stack = [], [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            url = item.get("url")
+            if isinstance(url, str) and marker in f"/{url.lstrip('/')}":
+                count = (item.get("meta") or {}).get("record_count", item.get("record_count"))
+                listed.append((entity_dir / f"/{url.lstrip('/')}".split(marker, 1)[1], count))
+            else:
+                stack.extend(reversed(list(item.values())))
     return listed
