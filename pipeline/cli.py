@@ -249,7 +249,9 @@ def quarantine(
     from pipeline.quarantine_report import rejected_records, write_csv, write_json
 
     def action() -> None:
-        layout = _existing_data_dir(_settings(data_dir))
+        layout = DataLayout.of(_settings(data_dir))
+        if layout.quarantine.is_local:  # a quarantine in an object store needs no local data dir
+            _existing_data_dir(_settings(data_dir))
         total, rows = rejected_records(layout.quarantine, entity=entity, limit=limit)
         if output_format is QuarantineFormat.json:
             write_json(sys.stdout, total, rows)
