@@ -122,7 +122,15 @@ def run(
     ] = None,
     data_dir: DataDirOption = None,
     as_of: Annotated[str | None, typer.Option(help="Trust snapshot date, YYYY-MM-DD. [default: today, UTC]")] = None,
-    rebuild: Annotated[bool, typer.Option(help="Build even if nothing changed since the last build.")] = False,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Rebuild the whole warehouse, even if nothing changed or only new lake files would allow an "
+            "incremental build.",
+        ),
+    ] = False,
+    rebuild: Annotated[bool, typer.Option(help="Same as --full-refresh.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ) -> None:
     """Land the sources into the lake, then build and publish the warehouse."""
@@ -145,7 +153,9 @@ def run(
             progress.update(task, completed=landing.total("records"), total=landing.total("records") or 1)
             step = progress.add_task("building warehouse", total=None)
             built = pipeline_run.build(
-                settings, rebuild=rebuild, on_step=lambda s: progress.update(step, description=f"building {s}")
+                settings,
+                full_refresh=full_refresh or rebuild,
+                on_step=lambda s: progress.update(step, description=f"building {s}"),
             )
             progress.update(step, description="warehouse published", total=1, completed=1)
         _print_run_summary(landing, built, DataLayout.of(settings).publish_dir, time.perf_counter() - started)
@@ -198,6 +208,8 @@ def _print_run_summary(landing, built, publish_dir: Path, seconds: float) -> Non
         tables.add_row(name, str(count))
     console.print(tables)
     state = "up to date, nothing changed since the last build" if built.up_to_date else "published"
+    if not built.up_to_date:
+        console.print(f"{built.mode} build: {built.mode_reason}")
     console.print(
         f"[green]ok[/] warehouse {built.warehouse_path} {state} (trust as of {built.as_of}), "
         f"{len(built.published)} Parquet outputs in {publish_dir}, {seconds:.1f}s"

@@ -18,7 +18,8 @@ from pipeline.storage.publish import discard_build, remove_stale_builds
 from pipeline.storage.reports import read_report, write_report
 from pipeline.storage.shared_lock import lake_commit_lock, needs_shared_lock
 from pipeline.warehouse.build import BuildReport, StepCallback, build_warehouse, publish_warehouse
-from pipeline.warehouse.fingerprint import build_fingerprint
+from pipeline.warehouse.fingerprint import build_fingerprint, code_fingerprint, input_listing
+from pipeline.warehouse.incremental import FULL, INCREMENTAL, Fallback, build_incremental, choose_mode
 
 
 def today_utc() -> date:
@@ -111,12 +112,20 @@ def _lake_lock(layout: DataLayout, settings: Settings):
 
 
 def build(
-    settings: Settings, *, as_of: date | None = None, on_step: StepCallback | None = None, rebuild: bool = False
+    settings: Settings,
+    *,
+    as_of: date | None = None,
+    on_step: StepCallback | None = None,
+    rebuild: bool = False,
+    full_refresh: bool = False,
 ) -> BuildReport:
     """Build, gate and publish the warehouse from everything in the lake.
 
     Skipped when nothing it depends on changed since the last build (same lake
-    files, settings, SQL and code, same as_of date), unless ``rebuild``.
+    files, settings, SQL and code, same as_of date), unless ``rebuild`` or
+    ``full_refresh``. Incremental when only new lake files arrived since the last
+    build (:func:`pipeline.warehouse.incremental.choose_mode`); ``full_refresh``
+    forces a full rebuild. The report's ``mode`` and ``mode_reason`` say which and why.
     """
     from pipeline.quality.gate import warehouse_gate
     from pipeline.quality.history import append_to_warehouse
@@ -130,7 +139,7 @@ def build(
         previous = read_report(layout, "build")
         published = [layout.publish_dir / name for name in previous.get("published_tables", [])]
         outputs_intact = layout.warehouse_path.exists() and all(p.exists() for p in published)
-        if not rebuild and outputs_intact and previous.get("fingerprint") == fingerprint:
+        if not rebuild and not full_refresh and outputs_intact and previous.get("fingerprint") == fingerprint:
             return BuildReport(
                 layout.warehouse_path,
                 as_of,
@@ -138,14 +147,47 @@ def build(
                 published=published,
                 fingerprint=fingerprint,
                 up_to_date=True,
+                mode=previous.get("mode", FULL),
+                mode_reason="nothing changed since the last build",
             )
-        built = build_warehouse(settings, as_of=as_of, on_step=on_step)
+        code = code_fingerprint(settings)
+        listing = input_listing(settings, as_of)
+        chosen = choose_mode(
+            settings,
+            as_of=as_of,
+            previous=previous if outputs_intact else {},
+            listing=listing,
+            code_fingerprint=code,
+            full_refresh=full_refresh or rebuild,
+        )
+        mode, reason, stats = chosen.mode, chosen.reason, None
+        built = None
+        if mode == INCREMENTAL:
+            try:
+                built, recomputed = build_incremental(
+                    settings, as_of=as_of, new_files=chosen.new_files, on_step=on_step
+                )
+                stats = asdict(recomputed)
+            except Fallback as exc:
+                mode, reason = FULL, f"incremental build not possible: {exc}"
+        if built is None:
+            built = build_warehouse(settings, as_of=as_of, on_step=on_step)
         try:
             if on_step is not None:
                 on_step("quality gate")
             gate_run = warehouse_gate(settings, as_of=as_of)(built.path)
             append_to_warehouse(built.path, gate_run)
-            report = BuildReport(layout.warehouse_path, as_of, row_counts=built.row_counts, fingerprint=fingerprint)
+            report = BuildReport(
+                layout.warehouse_path,
+                as_of,
+                row_counts=built.row_counts,
+                fingerprint=fingerprint,
+                mode=mode,
+                mode_reason=reason,
+                incremental=stats,
+                code_fingerprint=code,
+                input_files={key: list(stat) for key, stat in listing.items()},
+            )
             report.published = publish_warehouse(settings, built)
         finally:
             discard_build(built.path)

@@ -47,6 +47,11 @@ class BuildReport:
     published: list[Path] = field(default_factory=list)
     fingerprint: str | None = None
     up_to_date: bool = False  # nothing changed since the last build: skipped
+    mode: str = "full"  # "full" or "incremental" (pipeline.warehouse.incremental)
+    mode_reason: str = ""  # why this mode
+    incremental: dict | None = None  # what an incremental build recomputed (records, works, authors, ...)
+    code_fingerprint: str | None = None  # settings + SQL + contracts + code (incremental needs it unchanged)
+    input_files: dict = field(default_factory=dict)  # every file the build read: "uri|path" -> [size, mtime]
 
 
 @dataclass

@@ -28,19 +28,28 @@ def raw_input_names() -> frozenset[str]:
     )
 
 
-def create_raw_inputs(con: duckdb.DuckDBPyConnection, layout: DataLayout) -> dict[str, int]:
-    """Create every ``raw_*`` view; return how many files back each one."""
+def create_raw_inputs(con: duckdb.DuckDBPyConnection, layout: DataLayout, *, prefix: str = "raw_") -> dict[str, int]:
+    """Create every ``raw_*`` view (named ``<prefix><entity>``); return how many files back each one."""
     counts: dict[str, int] = {}
     for entity, model in CATALOG.datasets().items():
         files = dataset_files(layout.lake, entity)
-        counts[f"raw_{entity}"] = _view(con, f"raw_{entity}", layout.lake, files, model, partitioned=True)
+        counts[f"raw_{entity}"] = _view(con, f"{prefix}{entity}", layout.lake, files, model, partitioned=True)
     files = dataset_files(layout.quarantine)
-    counts["raw_quarantine"] = _view(con, "raw_quarantine", layout.quarantine, files, QuarantineRow, partitioned=True)
+    counts["raw_quarantine"] = _view(
+        con, f"{prefix}quarantine", layout.quarantine, files, QuarantineRow, partitioned=True
+    )
     files = layout.trust_history_files()
-    counts["raw_trust_history"] = _view(con, "raw_trust_history", layout.history, files, TrustSnapshotRow)
+    counts["raw_trust_history"] = _view(con, f"{prefix}trust_history", layout.history, files, TrustSnapshotRow)
     files = layout.quality_run_files()
-    counts["raw_quality_runs"] = _view(con, "raw_quality_runs", layout.history, files, QualityRunRow)
+    counts["raw_quality_runs"] = _view(con, f"{prefix}quality_runs", layout.history, files, QualityRunRow)
     return counts
+
+
+def create_lake_view(
+    con: duckdb.DuckDBPyConnection, view: str, layout: DataLayout, entity: str, files: list[str]
+) -> int:
+    """A view like ``raw_<entity>`` over only ``files`` of that entity (the incremental build's new files)."""
+    return _view(con, view, layout.lake, files, CATALOG.datasets()[entity], partitioned=True)
 
 
 def _view(

@@ -74,10 +74,10 @@ final as (
     select
         listed.work_id,
         listed.author_id,
-        arg_min(listed.author_display_name, listed.source_rank * 1000000 + listed.position_index) as author_display_name,
-        arg_min(listed.author_position, listed.source_rank * 1000000 + listed.position_index) as author_position,
+        arg_min(listed.author_display_name, (listed.source_rank * 1000000 + listed.position_index, listed.record_id)) as author_display_name,
+        arg_min(listed.author_position, (listed.source_rank * 1000000 + listed.position_index, listed.record_id)) as author_position,
         max(listed.orcid) as orcid,
-        arg_min(listed.position_index, listed.source_rank * 1000000 + listed.position_index) as position_index,
+        arg_min(listed.position_index, (listed.source_rank * 1000000 + listed.position_index, listed.record_id)) as position_index,
         coalesce(bool_or(listed.is_corresponding), false) as is_corresponding,
         any_value(listed_counts.listed_count) as listed_count,
         bool_and(listed.is_name_only) as is_name_only

@@ -32,9 +32,12 @@ entry_identity as (
     -- name and ORCID as printed on the author's most recent work that gives them
     select
         authorships.author_id,
-        arg_max(authorships.author_display_name, works.publication_year)
-            filter (where authorships.author_display_name is not null) as display_name,
-        arg_max(authorships.orcid, works.publication_year) filter (where authorships.orcid is not null) as orcid
+        -- ties on the year go to the highest work id, so every build (full or incremental) picks the same
+        arg_max(authorships.author_display_name, (works.publication_year, authorships.work_id))
+            filter (where authorships.author_display_name is not null and works.publication_year is not null)
+            as display_name,
+        arg_max(authorships.orcid, (works.publication_year, authorships.work_id))
+            filter (where authorships.orcid is not null and works.publication_year is not null) as orcid
     from authorships
     join works on works.work_id = authorships.work_id
     group by authorships.author_id

@@ -1,0 +1,533 @@
+"""Incremental warehouse builds: splice only what new lake files touch into a copy
+of the previous warehouse.
+
+:func:`choose_mode` decides. A build is incremental only when the previous build
+recorded its inputs, the SQL, settings, contracts and code are unchanged (the
+code fingerprint), the as_of date is the same, and every file the previous build
+read is still there unchanged: only new lake files (and quarantine files) were
+added. Anything else (no previous warehouse, ``--full-refresh``, a replaced or
+removed file, new merged author ids, a changed trust history) is a full build,
+and the report says why.
+
+:func:`build_incremental` runs the *same* SQL models as a full build, over raw
+inputs restricted to the rows that the affected keys need, then deletes the
+affected keys from a copy of the previous warehouse and inserts the recomputed
+rows, in one transaction. The keys:
+
+* **records** (OpenAlex work ids, arXiv ids): those in the new files, closed
+  under the cross-source work matching (every record a DOI, arXiv id or title+year
+  could link them to, and the members of their previous works), plus the arXiv
+  entries whose name matching may change because an author's names, works or
+  co-authors changed (name keys of those authors);
+* **works**: the previous and the new work ids of those records;
+* **authors**: the previous and new authors of those works, the authors of new
+  author records and of new platform events, and whoever the recomputation
+  matches on them (checked after each pass; another pass if it grew).
+
+The raw inputs then hold every record of every work of those authors, with its
+whole cross-source component, and for every arXiv entry among them the name
+candidates and all of their works, so each recomputed row sees what it sees in a
+full build. A row of an affected author computed from a work outside that set
+means the context was too small: that work joins the set and the pass repeats.
+
+Tables are spliced by their key column, found from their columns: ``work_id``
+(works, authorships, work_sources), ``author_id`` (profiles, topic_counts,
+trust_snapshots), ``author_a``/``author_b`` (collaborator edges); a table with
+none of them (quarantine, quality_runs) is rebuilt whole, which is allowed only
+when it reads no restricted raw input (checked from the model graph).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+
+from pipeline.catalog import CATALOG
+from pipeline.config import Settings
+from pipeline.schemas.lake import TrustSnapshotRow
+from pipeline.schemas.types import arrow_schema
+from pipeline.sql_text import sql_string
+from pipeline.storage.lake import dataset_files
+from pipeline.storage.layout import DataLayout
+from pipeline.storage.publish import discard_build
+from pipeline.warehouse.inputs import create_lake_view, create_raw_inputs, raw_input_names
+from pipeline.warehouse.models import Macro, Model, plan
+from pipeline.warehouse.variables import model_variables, set_variables
+
+FULL = "full"
+INCREMENTAL = "incremental"
+
+# Entities whose new files an incremental build knows how to trace to affected keys.
+_TRACED = ("works", "authors", "arxiv_entries", "events")
+# Raw inputs passed through whole (cheap, and only tables rebuilt whole read them).
+_WHOLE = frozenset({"raw_merged_authors", "raw_quarantine", "raw_quality_runs"})
+# Above this share of the previous profiles touched (in a warehouse of at least _SMALL authors), a full build
+# is cheaper.
+_MAX_AUTHOR_SHARE = 0.25
+_SMALL = 10_000
+_MAX_PASSES = 6
+
+
+class Fallback(Exception):
+    """The change cannot be handled incrementally with certainty; the message says why."""
+
+
+@dataclass
+class BuildMode:
+    mode: str
+    reason: str
+    new_files: dict[str, list[str]] = field(default_factory=dict)  # entity -> new lake files
+
+
+def choose_mode(
+    settings: Settings,
+    *,
+    as_of: date,
+    previous: dict,
+    listing: dict[str, tuple[int, float]],
+    code_fingerprint: str,
+    full_refresh: bool = False,
+) -> BuildMode:
+    """Incremental or full, and why (see the module docstring)."""
+    layout = DataLayout.of(settings)
+    if full_refresh:
+        return BuildMode(FULL, "--full-refresh asked for a full rebuild")
+    if not settings.incremental_builds:
+        return BuildMode(FULL, "incremental builds are switched off (PIPELINE_INCREMENTAL_BUILDS=false)")
+    if not layout.warehouse_path.exists() or not previous:
+        return BuildMode(FULL, "no previous warehouse")
+    before = previous.get("input_files")
+    if before is None or previous.get("code_fingerprint") is None:
+        return BuildMode(FULL, "the previous build recorded no input files")
+    if previous["code_fingerprint"] != code_fingerprint:
+        return BuildMode(FULL, "the SQL, the settings, the contracts or the code changed since the last build")
+    if str(previous.get("as_of")) != as_of.isoformat():
+        return BuildMode(
+            FULL, f"a new as_of date ({previous.get('as_of')} -> {as_of}): every author gets a trust snapshot"
+        )
+    gone = [key for key, stat in before.items() if key not in listing or list(listing[key]) != list(stat)]
+    if gone:
+        return BuildMode(
+            FULL,
+            f"{len(gone)} file(s) the last build read were replaced or removed (e.g. {gone[0].split('|', 1)[-1]}): "
+            "their earlier rows are not known",
+        )
+    added = {key for key in listing if key not in before}
+    lake_prefix = f"{layout.lake.uri}|"
+    quarantine_prefix = f"{layout.quarantine.uri}|"
+    others = sorted(k for k in added if not k.startswith((lake_prefix, quarantine_prefix)))
+    if others:
+        return BuildMode(FULL, f"the trust history changed ({others[0].split('|', 1)[-1]})")
+    new_files: dict[str, list[str]] = {}
+    for entity in CATALOG.datasets():
+        paths = [p for p in dataset_files(layout.lake, entity) if f"{lake_prefix}{layout.lake.relative(p)}" in added]
+        if paths:
+            new_files[entity] = paths
+    if "merged_authors" in new_files:
+        return BuildMode(FULL, "new merged author ids: any author id may resolve differently")
+    untraced = sorted(set(new_files) - set(_TRACED))
+    if untraced:
+        return BuildMode(FULL, f"new {', '.join(untraced)} files: no incremental rule for them")
+    summary = ", ".join(f"{len(paths)} {entity}" for entity, paths in new_files.items()) or "quarantine only"
+    return BuildMode(INCREMENTAL, f"only new lake files since the last build ({summary})", new_files)
+
+
+@dataclass
+class IncrementalStats:
+    records: int = 0  # OpenAlex and arXiv records whose work is recomputed
+    works: int = 0  # work ids deleted or inserted
+    authors: int = 0  # author ids deleted or inserted
+    context_records: int = 0  # records read to recompute them
+    passes: int = 0
+
+
+def build_incremental(
+    settings: Settings,
+    *,
+    as_of: date,
+    new_files: dict[str, list[str]],
+    on_step=None,
+    max_author_share: float = _MAX_AUTHOR_SHARE,
+):
+    """Copy the published warehouse, splice in what ``new_files`` touch; returns
+    ``(BuiltWarehouse, IncrementalStats)`` unpublished. Raises :class:`Fallback`."""
+    from pipeline.warehouse.build import BuiltWarehouse
+
+    layout = DataLayout.of(settings)
+    building = layout.building_path()
+    discard_build(building)
+    shutil.copyfile(layout.warehouse_path, building)
+    try:
+        con = duckdb.connect()
+        try:
+            con.execute(f"set temp_directory = {sql_string(layout.duckdb_temp_dir)}")
+            if getattr(settings, "duckdb_memory_limit", None):
+                con.execute(f"set memory_limit = {sql_string(settings.duckdb_memory_limit)}")
+            set_variables(con, model_variables(settings, as_of))
+            con.execute(f"attach {sql_string(building)} as prev")
+            stats, row_counts, todays_trust = _splice(con, layout, new_files, on_step, max_author_share)
+            con.execute("detach prev")
+        finally:
+            con.close()
+    except BaseException:
+        discard_build(building)
+        raise
+    built = BuiltWarehouse(building, as_of, row_counts, todays_trust.cast(arrow_schema(TrustSnapshotRow)))
+    return built, stats
+
+
+def _step(on_step, text: str) -> None:
+    if on_step is not None:
+        on_step(text)
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return con.execute(f"select count(*) from ({sql})").fetchall()[0][0]
+
+
+def _splice(con, layout, new_files, on_step, max_author_share):
+    steps = plan(raw_input_names())
+    models = [s for s in steps if isinstance(s, Model)]
+    macros = [s for s in steps if isinstance(s, Macro)]
+    create_raw_inputs(con, layout, prefix="lake_")
+    for entity in CATALOG.datasets():
+        create_lake_view(con, f"new_{entity}", layout, entity, new_files.get(entity, []))
+    _check_whole_tables(models)
+
+    # Merged-id resolution first: unchanged (new merged ids make a full build), read whole.
+    by_name = {m.name: m for m in models}
+    from pipeline.warehouse.build import run_macro, run_model
+
+    con.execute("create or replace temp view raw_merged_authors as select * from lake_merged_authors")
+    run_model(con, by_name["stg_openalex__merged_authors"])
+    for macro in macros:
+        run_macro(con, macro)
+
+    _step(on_step, "incremental: affected keys")
+    _seed(con)
+    has_arxiv = _count(con, "select 1 from lake_arxiv_entries limit 1") > 0
+    if has_arxiv:
+        con.execute(
+            "create temp table inc_arxiv_names as select distinct arxiv_id, normalize_person_name(a.name) as name_key "
+            "from (select arxiv_id, unnest(authors) as a from lake_arxiv_entries) where a.name is not null"
+        )
+    _close_records(con, has_arxiv)
+    con.execute(
+        "create temp table inc_tw_old as select distinct work_id from prev.work_sources where "
+        "(source = 'openalex' and source_record_id in (select id from inc_r_open)) "
+        "or (source = 'arxiv' and source_record_id in (select id from inc_r_arx))"
+    )
+    con.execute(
+        "create temp table inc_ta as select author_id from prev.authorships where work_id in (select work_id from inc_tw_old) "
+        "union select author_id from inc_ma union select author_id from inc_seed_authors"
+    )
+    con.execute("create temp table inc_l1_extra (id varchar, source varchar)")
+    total_authors = _count(con, "select 1 from prev.profiles")
+
+    stats = IncrementalStats()
+    for stats.passes in range(1, _MAX_PASSES + 1):
+        affected = _count(con, "select 1 from inc_ta")
+        if total_authors >= _SMALL and affected > max_author_share * total_authors:
+            raise Fallback(f"the change touches {affected} of {total_authors} authors: a full build is cheaper")
+        _step(on_step, f"incremental: context (pass {stats.passes})")
+        _context(con, has_arxiv)
+        _restricted_inputs(con)
+        for model in models:
+            _step(on_step, model.key)
+            run_model(con, model)
+        con.execute(
+            "create or replace temp table inc_tw_new as select distinct work_id from work_sources where "
+            "(source = 'openalex' and source_record_id in (select id from inc_r_open)) "
+            "or (source = 'arxiv' and source_record_id in (select id from inc_r_arx))"
+        )
+        grew = con.execute(
+            "insert into inc_ta select distinct author_id from authorships "
+            "where work_id in (select work_id from inc_tw_new) and author_id not in (select author_id from inc_ta)"
+        ).fetchall()[0][0]
+        # A row of an affected author from a work outside its full context: widen the context.
+        wider = con.execute(
+            "insert into inc_l1_extra select distinct s.source_record_id, s.source from int_authorships as a "
+            "join work_sources as s on s.work_id = a.work_id "
+            "where a.author_id in (select author_id from inc_ta) "
+            "and a.work_id not in (select work_id from work_sources where source || ':' || source_record_id in "
+            "(select source || ':' || id from inc_l1)) "
+            "and s.source || ':' || s.source_record_id not in (select source || ':' || id from inc_l1_extra)"
+        ).fetchall()[0][0]
+        if not grew and not wider:
+            break
+    else:
+        raise Fallback(f"the affected keys did not settle after {_MAX_PASSES} passes")
+
+    con.execute("create temp table inc_tw_all as select work_id from inc_tw_old union select work_id from inc_tw_new")
+    stats.records = _count(con, "select id from inc_r_open union all select id from inc_r_arx")
+    stats.works = _count(con, "select work_id from inc_tw_all")
+    stats.authors = _count(con, "select author_id from inc_ta")
+    stats.context_records = _count(con, "select 1 from inc_ctx_open") + _count(con, "select 1 from inc_ctx_arx")
+
+    _step(on_step, "incremental: splice")
+    row_counts: dict[str, int] = {}
+    con.execute("begin transaction")
+    try:
+        for model in models:
+            if model.layer != "marts" or model.materialized != "table":
+                continue
+            _splice_table(con, model.name)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    for model in models:
+        if model.materialized == "table":
+            row_counts[model.name] = con.execute(f"select count(*) from prev.{model.name}").fetchall()[0][0]
+    todays_trust = con.sql(
+        "select author_id, as_of, trust_score, trust_tier, verification_level, claim_status, "
+        "model_version, components::varchar as components from prev.trust_snapshots "
+        "where as_of = getvariable('as_of') order by author_id"
+    ).to_arrow_table()
+    con.execute("checkpoint prev")
+    return stats, row_counts, todays_trust
+
+
+def _check_whole_tables(models: list[Model]) -> None:
+    """A mart table without a key column is rebuilt whole: it must read only whole raw inputs."""
+    by_name = {m.name: m for m in models}
+
+    def raw_reads(name: str, seen: set[str]) -> set[str]:
+        if name in seen:
+            return set()
+        seen.add(name)
+        if name not in by_name:
+            return {name} if name.startswith("raw_") else set()
+        found: set[str] = set()
+        for read in by_name[name].reads:
+            found |= raw_reads(read, seen)
+        return found
+
+    for model in models:
+        if model.layer != "marts" or model.materialized != "table":
+            continue
+        columns = set(model.contract.columns)
+        if columns & {"work_id", "author_id", "author_a"}:
+            continue
+        restricted = raw_reads(model.name, set()) - _WHOLE
+        if restricted:
+            raise Fallback(f"{model.key} has no key column and reads {', '.join(sorted(restricted))}")
+
+
+def _seed(con) -> None:
+    con.execute("create temp table inc_r_open as select distinct work_id as id from new_works")
+    con.execute("create temp table inc_r_arx as select distinct arxiv_id as id from new_arxiv_entries")
+    con.execute(
+        "create temp table inc_seed_authors as "
+        "select distinct resolve_author_id(author_id) as author_id from new_authors "
+        "union select distinct resolve_author_id(author_id) from lake_events "
+        "where event_id in (select event_id from new_events)"
+    )
+
+
+def _listed(authors: str) -> str:
+    """The listed author ids (own and merged-away) that resolve to an author of ``authors``."""
+    return (
+        f"select author_id from {authors} union select merged_id from stg_openalex__merged_authors "
+        f"where surviving_id in (select author_id from {authors})"
+    )
+
+
+def _complete_components(con, open_table: str, arx_table: str) -> None:
+    """Add every member of the previous works of the records in the two tables."""
+    con.execute(
+        f"create or replace temp table inc_tmp_works as select distinct work_id from prev.work_sources where "
+        f"(source = 'openalex' and source_record_id in (select id from {open_table})) "
+        f"or (source = 'arxiv' and source_record_id in (select id from {arx_table}))"
+    )
+    for table, source in ((open_table, "openalex"), (arx_table, "arxiv")):
+        con.execute(
+            f"insert into {table} select distinct source_record_id from prev.work_sources "
+            f"where source = '{source}' and work_id in (select work_id from inc_tmp_works) "
+            f"and source_record_id not in (select id from {table})"
+        )
+
+
+def _close_records(con, has_arxiv: bool) -> None:
+    """Grow inc_r_open/inc_r_arx to a union of whole components of the new record graph,
+    plus the arXiv entries whose author matching may change (and their components)."""
+    while True:
+        before = _count(con, "select id from inc_r_open union all select id from inc_r_arx")
+        _complete_components(con, "inc_r_open", "inc_r_arx")
+        # Every key a version of these records links by (a superset of the model's links).
+        con.execute(
+            "create or replace temp table inc_keys as "
+            "select doi, case when doi like '10.48550/arxiv.%' then substr(doi, 16) end as arxiv_key, "
+            "normalize_title(title) as title_key, publication_year::integer as year "
+            "from lake_works where work_id in (select id from inc_r_open) "
+            "union all select doi, lower(arxiv_id), normalize_title(title), year(published_at)::integer "
+            "from lake_arxiv_entries where arxiv_id in (select id from inc_r_arx)"
+        )
+        con.execute(
+            "create or replace temp table inc_title_keys as select distinct title_key, year from inc_keys "
+            "where length(title_key) >= 20 and year is not null"
+        )
+        con.execute(
+            "insert into inc_r_open select distinct work_id from lake_works where "
+            "(doi in (select doi from inc_keys where doi is not null) "
+            " or (doi like '10.48550/arxiv.%' and substr(doi, 16) in "
+            "     (select arxiv_key from inc_keys where arxiv_key is not null)) "
+            " or (publication_year::integer in (select year + d from inc_title_keys, (values (-1), (0), (1)) t(d)) "
+            "     and normalize_title(title) in (select title_key from inc_title_keys))) "
+            "and work_id not in (select id from inc_r_open)"
+        )
+        # (a title match two years apart is a superset too: harmless, only more records)
+        con.execute(
+            "insert into inc_r_arx select distinct arxiv_id from lake_arxiv_entries where "
+            "(doi in (select doi from inc_keys where doi is not null) "
+            " or lower(arxiv_id) in (select arxiv_key from inc_keys where arxiv_key is not null) "
+            " or (year(published_at)::integer in (select year + d from inc_title_keys, (values (-1), (0), (1)) t(d)) "
+            "     and normalize_title(title) in (select title_key from inc_title_keys))) "
+            "and arxiv_id not in (select id from inc_r_arx)"
+        )
+        # Authors whose names, works or co-authors (as the arXiv matching sees them) may change.
+        con.execute(
+            "create or replace temp table inc_ma as "
+            "select distinct resolve_author_id(e.author_id) as author_id from "
+            "(select unnest(authorships) as e from lake_works where work_id in (select id from inc_r_open)) "
+            "where e.author_id is not null "
+            "union select author_id from inc_seed_authors"
+        )
+        if has_arxiv:
+            con.execute(f"create or replace temp table inc_ma_listed as {_listed('inc_ma')}")
+            con.execute(
+                "create or replace temp table inc_ma_records as select id from inc_r_open union "
+                "select source_record_id from prev.work_sources where source = 'openalex' and work_id in "
+                "(select work_id from prev.authorships where author_id in (select author_id from inc_ma))"
+            )
+            con.execute(
+                "create or replace temp table inc_names as "
+                "select normalize_person_name(display_name) as name_key from lake_authors "
+                "where author_id in (select author_id from inc_ma_listed) "
+                "union select normalize_person_name(e.display_name) from "
+                "(select unnest(authorships) as e from lake_works where work_id in (select id from inc_ma_records)) "
+                "where e.author_id in (select author_id from inc_ma_listed)"
+            )
+            con.execute(
+                "insert into inc_r_arx select distinct arxiv_id from inc_arxiv_names "
+                "where name_key in (select name_key from inc_names) and arxiv_id not in (select id from inc_r_arx)"
+            )
+        after = _count(con, "select id from inc_r_open union all select id from inc_r_arx")
+        if after == before:
+            return
+
+
+def _context(con, has_arxiv: bool) -> None:
+    """inc_ctx_open / inc_ctx_arx (records to read) and inc_cu (authors whose records to read)."""
+    # Level 1: the changed records, and every work of an affected author (whole components).
+    con.execute(
+        "create or replace temp table inc_l1_open as select id from inc_r_open "
+        "union select id from inc_l1_extra where source = 'openalex' "
+        "union select source_record_id from prev.work_sources where source = 'openalex' and work_id in "
+        "(select work_id from prev.authorships where author_id in (select author_id from inc_ta))"
+    )
+    con.execute(
+        "create or replace temp table inc_l1_arx as select id from inc_r_arx "
+        "union select id from inc_l1_extra where source = 'arxiv' "
+        "union select source_record_id from prev.work_sources where source = 'arxiv' and work_id in "
+        "(select work_id from prev.authorships where author_id in (select author_id from inc_ta))"
+    )
+    _complete_components(con, "inc_l1_open", "inc_l1_arx")
+    con.execute(
+        "create or replace temp table inc_l1 as select id, 'openalex' as source from inc_l1_open "
+        "union all select id, 'arxiv' from inc_l1_arx"
+    )
+    con.execute("create or replace temp table inc_ctx_open as select id from inc_l1_open")
+    con.execute("create or replace temp table inc_ctx_arx as select id from inc_l1_arx")
+    con.execute("create or replace temp table inc_cand (author_id varchar)")
+    if has_arxiv and _count(con, "select 1 from inc_l1_arx") > 0:
+        # Level 2: for every arXiv entry read, the authors its names could match, all of their works,
+        # and every arXiv-linked work that lists one of those names.
+        con.execute(
+            "create or replace temp table inc_n1 as select distinct name_key from inc_arxiv_names "
+            "where arxiv_id in (select id from inc_l1_arx) and name_key is not null"
+        )
+        if not _exists(con, "inc_author_names"):
+            con.execute(
+                "create temp table inc_author_names as select distinct resolve_author_id(author_id) as author_id, "
+                "normalize_person_name(display_name) as name_key from lake_authors where display_name is not null"
+            )
+            con.execute(
+                "create temp table inc_linked_records as select source_record_id as id from prev.work_sources "
+                "where source = 'openalex' and work_id in (select work_id from prev.work_sources where source = 'arxiv') "
+                "union select id from inc_r_open"
+            )
+            con.execute(
+                "create temp table inc_linked_names as select distinct work_id as id, "
+                "resolve_author_id(e.author_id) as author_id, normalize_person_name(e.display_name) as name_key from "
+                "(select work_id, unnest(authorships) as e from lake_works "
+                " where work_id in (select id from inc_linked_records)) where e.author_id is not null"
+            )
+        con.execute(
+            "create or replace temp table inc_cand as "
+            "select author_id from inc_author_names where name_key in (select name_key from inc_n1) "
+            "union select author_id from inc_linked_names where name_key in (select name_key from inc_n1)"
+        )
+        con.execute(
+            "create or replace temp table inc_l2_open as "
+            "select id from inc_linked_names where name_key in (select name_key from inc_n1) "
+            "union select source_record_id from prev.work_sources where source = 'openalex' and work_id in "
+            "(select work_id from prev.authorships where author_id in (select author_id from inc_cand))"
+        )
+        con.execute(
+            "create or replace temp table inc_l2_arx as select source_record_id as id from prev.work_sources "
+            "where source = 'arxiv' and work_id in "
+            "(select work_id from prev.authorships where author_id in (select author_id from inc_cand))"
+        )
+        _complete_components(con, "inc_l2_open", "inc_l2_arx")
+        con.execute("insert into inc_ctx_open select id from inc_l2_open except select id from inc_ctx_open")
+        con.execute("insert into inc_ctx_arx select id from inc_l2_arx except select id from inc_ctx_arx")
+    con.execute(
+        "create or replace temp table inc_cu as select author_id from inc_ta union select author_id from inc_cand"
+    )
+
+
+def _exists(con, table: str) -> bool:
+    return bool(con.execute("select 1 from duckdb_tables() where table_name = ?", [table]).fetchall())
+
+
+def _restricted_inputs(con) -> None:
+    """The ``raw_*`` inputs the models read, restricted to the context."""
+    con.execute(f"create or replace temp table inc_cu_listed as {_listed('inc_cu')}")
+    con.execute(f"create or replace temp table inc_ta_listed as {_listed('inc_ta')}")
+    filters = {
+        "raw_works": "select * from lake_works where work_id in (select id from inc_ctx_open)",
+        "raw_arxiv_entries": "select * from lake_arxiv_entries where arxiv_id in (select id from inc_ctx_arx)",
+        "raw_authors": "select * from lake_authors where author_id in (select author_id from inc_cu_listed)",
+        "raw_events": "select * from lake_events where event_id in "
+        "(select event_id from lake_events where author_id in (select author_id from inc_ta_listed))",
+        "raw_trust_history": "select * from lake_trust_history "
+        "where author_id in (select author_id from inc_ta_listed)",
+    }
+    for name in sorted(raw_input_names()):
+        if name in _WHOLE:
+            con.execute(f"create or replace temp view {name} as select * from lake_{name[4:]}")
+        elif name in filters:
+            con.execute(f"create or replace temp table {name} as {filters[name]}")
+        else:
+            raise Fallback(f"no incremental rule for the raw input {name}")
+
+
+def _splice_table(con, table: str) -> None:
+    columns = {row[0] for row in con.execute(f"select * from {table} limit 0").description}
+    if "work_id" in columns:
+        where_old = "work_id in (select work_id from inc_tw_all)"
+        where_new = "work_id in (select work_id from inc_tw_new)"
+    elif "author_id" in columns:
+        where_old = where_new = "author_id in (select author_id from inc_ta)"
+    elif {"author_a", "author_b"} <= columns:
+        where_old = where_new = (
+            "(author_a in (select author_id from inc_ta) or author_b in (select author_id from inc_ta))"
+        )
+    else:  # rebuilt whole (checked by _check_whole_tables)
+        where_old = where_new = "true"
+    con.execute(f"delete from prev.{table} where {where_old}")
+    con.execute(f"insert into prev.{table} by name select * from {table} where {where_new}")

@@ -1,0 +1,413 @@
+"""Incremental builds give exactly the warehouse a full rebuild gives.
+
+A seeded random series of changes (new works, re-issued works with a newer
+updated_date, removed and added authorships, new and renamed authors, arXiv
+entries that merge into existing works by DOI, arXiv id or title, platform
+events, merged ids) lands one new lake file at a time. After each step the
+incremental build (a copy of the previous warehouse with the affected keys
+spliced in) is compared, table by table and row by row (order-insensitive), with
+a full rebuild of the same lake.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from pipeline.config import GraphSettings, Settings
+from pipeline.schemas.lake import ArxivEntryRow, AuthorRow, MergedAuthorRow, PlatformEventRow, WorkRow
+from pipeline.schemas.types import arrow_schema
+from pipeline.storage.lake import partition
+from pipeline.storage.layout import DataLayout
+from pipeline.storage.parquet import write_table
+from pipeline.storage.publish import swap_in
+from pipeline.warehouse.build import build_warehouse
+from pipeline.warehouse.fingerprint import code_fingerprint, input_listing
+from pipeline.warehouse.incremental import FULL, INCREMENTAL, build_incremental, choose_mode
+
+AS_OF = date(2026, 1, 1)
+FIRST = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "John"]
+LAST = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus"]
+TOPICS = ["T1", "T2", "T3", "T4", "T5"]
+
+
+def _settings(data_dir, lake) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        lake_uri=str(lake),
+        as_of=AS_OF,
+        graph=GraphSettings(max_authors_per_work=4, close_min_shared_works=2),
+    )
+
+
+class World:
+    """A small lake that grows one file per change; it remembers the latest version of each record."""
+
+    def __init__(self, lake, rng: random.Random) -> None:
+        self.lake_dir = lake
+        self.rng = rng
+        self.files = 0
+        self.day = date(2025, 1, 1)
+        self.names: dict[str, str] = {}
+        self.works: dict[str, dict] = {}
+        self.arxiv: dict[str, dict] = {}
+        self.clock = datetime(2025, 1, 1)
+
+    # -- records ----------------------------------------------------------------
+    def name(self) -> str:  # few names, so arXiv names match several authors
+        return f"{self.rng.choice(FIRST)} {self.rng.choice(LAST[:4])}"
+
+    def tick(self) -> datetime:
+        self.clock += timedelta(hours=1)
+        return self.clock
+
+    def author_ids(self, count: int) -> list[str]:
+        known = sorted(self.names)
+        chosen: list[str] = []
+        for _ in range(count):
+            if known and self.rng.random() < 0.8:
+                chosen.append(self.rng.choice(known))
+            else:
+                new_id = f"A{100 + len(self.names)}"
+                self.names[new_id] = self.name()
+                known.append(new_id)
+                chosen.append(new_id)
+        return list(dict.fromkeys(chosen))
+
+    def work_row(self, work_id: str, authors: list[str], **overrides) -> dict:
+        year = overrides.pop("year", self.rng.randint(2018, 2022))
+        row = {
+            "work_id": work_id,
+            "doi": overrides.pop("doi", f"10.1/{work_id.lower()}"),
+            "title": overrides.pop("title", f"Study number {work_id} of graph structure and learning"),
+            "publication_year": year,
+            "publication_date": date(year, 6, 1),
+            "type": self.rng.choice(["article", "article", "preprint"]),
+            "cited_by_count": self.rng.randint(0, 50),
+            "source_id": "S1",
+            "source_display_name": "Journal",
+            "abstract": None,
+            "is_retracted": False,
+            "primary_topic_id": None,
+            "authorships": [
+                {
+                    "author_id": author_id,
+                    "display_name": self.names.get(author_id) if self.rng.random() < 0.9 else self.name(),
+                    "orcid": None,
+                    "author_position": "first" if i == 0 else "middle",
+                    "position_index": i,
+                    "is_corresponding": i == 0,
+                    "institution_ids": [],
+                }
+                for i, author_id in enumerate(authors)
+            ],
+            "topics": [
+                {
+                    "topic_id": t,
+                    "display_name": f"Topic {t}",
+                    "score": 0.5,
+                    "subfield": "s",
+                    "field": "f",
+                    "domain": "d",
+                }
+                for t in self.rng.sample(TOPICS, self.rng.randint(0, 2))
+            ],
+            "updated_date": self.tick(),
+            "created_date": datetime(2020, 1, 1),
+            "record_source": "openalex-snapshot",
+        }
+        row.update(overrides)
+        self.works[work_id] = row
+        return row
+
+    def arxiv_row(self, arxiv_id: str, names: list[str], version: int = 1, **overrides) -> dict:
+        published = datetime(self.rng.randint(2018, 2022), 3, 1)
+        row = {
+            "arxiv_id": arxiv_id,
+            "version": version,
+            "title": f"Preprint {arxiv_id} on graph structure and learning",
+            "abstract": "An abstract.",
+            "authors": [{"name": n, "position_index": i, "affiliations": []} for i, n in enumerate(names)],
+            "primary_category": "cs.LG",
+            "other_categories": [],
+            "doi": None,
+            "journal_ref": None,
+            "comment": None,
+            "published_at": published,
+            "updated_at": self.tick(),
+            "record_source": "arxiv-api",
+        }
+        row.update(overrides)
+        self.arxiv[arxiv_id] = row
+        return row
+
+    # -- landing ----------------------------------------------------------------
+    def land(self, source: str, entity: str, model, rows: list[dict]) -> None:
+        self.files += 1
+        self.day += timedelta(days=1)
+        lake = DataLayout.of(_settings(self.lake_dir.parent / "unused", self.lake_dir)).lake
+        for line, row in enumerate(rows, start=1):
+            row["source_file"] = f"{entity}-{self.files}.jsonl"
+            row["line_number"] = line
+        table = pa.Table.from_pylist(rows, schema=arrow_schema(model))
+        write_table(lake, table, f"{partition(lake, source, entity, self.day)}/part-{self.files}.parquet")
+
+    def land_works(self, rows: list[dict]) -> None:
+        self.land("openalex-snapshot", "works", WorkRow, rows)
+
+    def land_authors(self, ids: list[str]) -> None:
+        rows = [
+            {
+                "author_id": author_id,
+                "orcid": None,
+                "display_name": self.names[author_id],
+                "openalex_works_count": self.rng.randint(1, 9),
+                "openalex_cited_by_count": 3,
+                "h_index": 1,
+                "i10_index": 0,
+                "last_known_institutions": [],
+                "updated_date": self.tick(),
+                "created_date": datetime(2020, 1, 1),
+                "record_source": "openalex-snapshot",
+            }
+            for author_id in ids
+        ]
+        self.land("openalex-snapshot", "authors", AuthorRow, rows)
+
+    def land_arxiv(self, rows: list[dict]) -> None:
+        self.land("arxiv-api", "arxiv_entries", ArxivEntryRow, rows)
+
+    def land_events(self, rows: list[dict]) -> None:
+        self.land("platform-events", "events", PlatformEventRow, rows)
+
+    def land_merged(self, merged_id: str, into: str) -> None:
+        row = {"merged_id": merged_id, "merge_into_id": into, "merge_date": date(2025, 6, 1), "record_source": "x"}
+        self.land("openalex-snapshot", "merged_authors", MergedAuthorRow, [row])
+
+    # -- the random changes -------------------------------------------------------
+    def seed(self) -> None:
+        rows = [self.work_row(f"W{i}", self.author_ids(self.rng.randint(1, 6))) for i in range(1, 25)]
+        self.land_works(rows)
+        self.land_authors(sorted(self.names)[::2])
+        entries = [
+            self.arxiv_row("2101.0000" + str(i), [self.names[a] for a in self.author_ids(self.rng.randint(1, 3))])
+            for i in range(1, 4)
+        ]
+        entries[0]["doi"] = self.works["W1"]["doi"]  # the published version of W1, by DOI
+        entries[1]["title"] = self.works["W2"]["title"]  # W2 again, by title + year + a shared name
+        entries[1]["published_at"] = datetime(self.works["W2"]["publication_year"], 2, 1)
+        entries[1]["authors"][0]["name"] = self.works["W2"]["authorships"][0]["display_name"] or "Ada Lovelace"
+        self.land_arxiv(entries)
+
+    def change(self) -> str:
+        kind = self.rng.choice(
+            ["new_works", "reissue", "remove_authorship", "authors", "arxiv_new", "arxiv_reissue", "events", "big"]
+        )
+        work_ids = sorted(self.works)
+        if kind == "new_works":
+            start = len(self.works) + 1
+            self.land_works([self.work_row(f"W{start + i}", self.author_ids(self.rng.randint(1, 4))) for i in range(2)])
+        elif kind == "reissue":
+            work_id = self.rng.choice(work_ids)
+            old = self.works[work_id]
+            authors = [a["author_id"] for a in old["authorships"]]
+            extra = {"doi": f"10.1/{work_id.lower()}.v{self.files}"} if self.rng.random() < 0.4 else {}  # splits
+            self.land_works(
+                [self.work_row(work_id, authors + self.author_ids(1), year=old["publication_year"], **extra)]
+            )
+        elif kind == "remove_authorship":
+            work_id = self.rng.choice([w for w in work_ids if len(self.works[w]["authorships"]) > 1] or work_ids)
+            authors = [a["author_id"] for a in self.works[work_id]["authorships"]]
+            authors.remove(self.rng.choice(authors))
+            self.land_works([self.work_row(work_id, authors or self.author_ids(1))])
+        elif kind == "authors":
+            ids = self.rng.sample(sorted(self.names), 2) + self.author_ids(1)
+            for author_id in ids[:1]:
+                self.names[author_id] = self.name()  # renamed: arXiv matching by name may change
+            self.land_authors(ids)
+        elif kind == "arxiv_new":
+            arxiv_id = f"2201.{1000 + len(self.arxiv):05d}"
+            target = self.works[self.rng.choice(work_ids)]
+            names = [a["display_name"] or self.name() for a in target["authorships"]][:3]
+            how = self.rng.choice(["doi", "arxiv_id", "title", "alone"])
+            extra: dict = {}
+            if how == "doi":
+                extra["doi"] = target["doi"]
+            elif how == "title":
+                extra = {"title": target["title"], "published_at": datetime(target["publication_year"], 5, 1)}
+            self.land_arxiv([self.arxiv_row(arxiv_id, names or [self.name()], **extra)])
+            if how == "arxiv_id":  # the OpenAlex record of the preprint, by its arXiv DOI
+                authors = [a["author_id"] for a in target["authorships"]]
+                self.land_works([self.work_row(target["work_id"], authors, doi=f"10.48550/arxiv.{arxiv_id}")])
+        elif kind == "arxiv_reissue":
+            arxiv_id = self.rng.choice(sorted(self.arxiv))
+            old = self.arxiv[arxiv_id]
+            names = [a["name"] for a in old["authors"]][1:] + [self.name()]
+            doi = old["doi"] if self.rng.random() < 0.6 else None  # without its DOI it may leave its work
+            self.land_arxiv([self.arxiv_row(arxiv_id, names, version=old["version"] + 1, doi=doi)])
+        elif kind == "events":
+            author_id = self.rng.choice(sorted(self.names))
+            kinds = ["author.claimed", "author.verified", "author.followed", "author.unfollowed"]
+            rows = [
+                {
+                    "event_id": f"e{self.files}-{i}",
+                    "type": self.rng.choice(kinds),
+                    "author_id": author_id,
+                    "actor_id": f"u{self.rng.randint(1, 3)}",
+                    "occurred_at": self.tick(),
+                    "record_source": "platform-events",
+                }
+                for i in range(2)
+            ]
+            self.land_events(rows)
+        elif kind == "big":  # above the max-authors cap: no edges from it
+            start = len(self.works) + 1
+            self.land_works([self.work_row(f"W{start}", self.author_ids(6))])
+        return kind
+
+
+def _tables(path) -> list[str]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return [r[0] for r in con.execute("select table_name from information_schema.tables order by 1").fetchall()]
+    finally:
+        con.close()
+
+
+def differences(incremental_path, full_path) -> dict[str, tuple[int, int]]:
+    """Per table: (rows only in the incremental build, rows only in the full build); empty when identical."""
+    tables = _tables(full_path)
+    assert _tables(incremental_path) == tables
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{incremental_path}' as inc (read_only)")
+        con.execute(f"attach '{full_path}' as full_build (read_only)")
+        found = {}
+        for table in tables:
+            only_inc = con.execute(
+                f"select count(*) from (select * from inc.{table} except all select * from full_build.{table})"
+            ).fetchall()[0][0]
+            only_full = con.execute(
+                f"select count(*) from (select * from full_build.{table} except all select * from inc.{table})"
+            ).fetchall()[0][0]
+            if only_inc or only_full:
+                found[table] = (only_inc, only_full)
+        return found
+    finally:
+        con.close()
+
+
+class Builds:
+    """Two data dirs over one lake: one built incrementally, one fully, after every change."""
+
+    def __init__(self, tmp_path, lake) -> None:
+        self.inc = _settings(tmp_path / "incremental", lake)
+        self.full = _settings(tmp_path / "full", lake)
+        self.previous: dict = {}
+
+    def _record(self) -> None:
+        self.previous = {
+            "as_of": AS_OF.isoformat(),
+            "code_fingerprint": code_fingerprint(self.inc),
+            "input_files": {k: list(v) for k, v in input_listing(self.inc, AS_OF).items()},
+        }
+
+    def full_build(self, settings: Settings) -> None:
+        built = build_warehouse(settings, as_of=AS_OF)
+        swap_in(built.path, DataLayout.of(settings).warehouse_path)
+
+    def step(self) -> tuple[str, str, dict | None]:
+        chosen = choose_mode(
+            self.inc,
+            as_of=AS_OF,
+            previous=self.previous,
+            listing=input_listing(self.inc, AS_OF),
+            code_fingerprint=code_fingerprint(self.inc),
+        )
+        stats = None
+        if chosen.mode == INCREMENTAL:
+            built, recomputed = build_incremental(
+                self.inc, as_of=AS_OF, new_files=chosen.new_files, max_author_share=1.0
+            )
+            swap_in(built.path, DataLayout.of(self.inc).warehouse_path)
+            stats = recomputed.__dict__
+        else:
+            self.full_build(self.inc)
+        self._record()
+        self.full_build(self.full)
+        return chosen.mode, chosen.reason, stats
+
+    def differences(self) -> dict:
+        return differences(DataLayout.of(self.inc).warehouse_path, DataLayout.of(self.full).warehouse_path)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_random_changes_incrementally_equal_a_full_rebuild(tmp_path, seed):
+    world = World(tmp_path / "lake", random.Random(seed))
+    world.seed()
+    builds = Builds(tmp_path, world.lake_dir)
+    mode, reason, _ = builds.step()
+    assert (mode, reason) == (FULL, "no previous warehouse")
+    kinds = []
+    for number in range(12):
+        kinds.append(world.change())
+        mode, reason, stats = builds.step()
+        assert mode == INCREMENTAL, reason
+        assert builds.differences() == {}, f"step {number} ({kinds[-1]}; after {kinds[:-1]}): {stats}"
+    # New merged ids: every id may resolve differently, so the build is full, and says why.
+    world.land_merged(sorted(world.names)[0], sorted(world.names)[1])
+    mode, reason, _ = builds.step()
+    assert mode == FULL and "merged author ids" in reason
+    assert builds.differences() == {}
+    world.change()
+    assert builds.step()[0] == INCREMENTAL
+    assert builds.differences() == {}
+
+
+def test_the_comparison_sees_a_wrong_row(tmp_path):
+    """The equality check itself can fail: one changed value in one table is reported."""
+    world = World(tmp_path / "lake", random.Random(7))
+    world.seed()
+    builds = Builds(tmp_path, world.lake_dir)
+    builds.step()
+    con = duckdb.connect(str(DataLayout.of(builds.inc).warehouse_path))
+    con.execute(
+        "update profiles set works_count = works_count + 1 where author_id = (select min(author_id) from profiles)"
+    )
+    con.close()
+    assert builds.differences() == {"profiles": (1, 1)}
+
+
+def test_replaced_files_and_new_settings_build_fully(tmp_path):
+    world = World(tmp_path / "lake", random.Random(5))
+    world.seed()
+    builds = Builds(tmp_path, world.lake_dir)
+    builds.step()
+    listing = input_listing(builds.inc, AS_OF)
+    gone = dict(list(builds.previous["input_files"].items()) + [("x|lake/gone.parquet", [1, 1.0])])
+    chosen = choose_mode(
+        builds.inc,
+        as_of=AS_OF,
+        previous={**builds.previous, "input_files": gone},
+        listing=listing,
+        code_fingerprint=code_fingerprint(builds.inc),
+    )
+    assert chosen.mode == FULL and "replaced or removed" in chosen.reason
+    stricter = builds.inc.model_copy(update={"graph": GraphSettings(max_authors_per_work=4, close_min_shared_works=3)})
+    chosen = choose_mode(
+        stricter, as_of=AS_OF, previous=builds.previous, listing=listing, code_fingerprint=code_fingerprint(stricter)
+    )
+    assert chosen.mode == FULL and "settings" in chosen.reason
+    chosen = choose_mode(
+        builds.inc,
+        as_of=AS_OF,
+        previous=builds.previous,
+        listing=listing,
+        code_fingerprint=code_fingerprint(builds.inc),
+        full_refresh=True,
+    )
+    assert chosen.mode == FULL and "--full-refresh" in chosen.reason
