@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""Refresh one author in a big warehouse: how long the incremental build takes.
+
+Writes a synthetic lake straight into Parquet (no landing: this measures the
+build, not the landing) of N works (1-5 authors each, N/3 authors, 10,000
+distinct names so that arXiv name matching has candidates, 2% of the works also
+as an arXiv entry with the same DOI), builds it fully with ``pipeline.run.build``
+(gate and publish included), then lands one author's refresh as two new lake
+files (a newer version of every work of theirs, and their author record under a
+new name) and builds again. That second build chooses incremental by itself;
+the phases are timed from the build's own steps:
+
+* build: lock, fingerprint, choosing the mode, copying the warehouse, finding the
+  affected keys, running the models over the restricted inputs, the splice;
+* gate: the warehouse gate on the whole result;
+* publish: trust history, the swap, the Parquet and profile exports.
+
+``--verify`` also builds the same lake fully in a second data dir and compares
+every table (order-insensitive; quality_runs left out: each gate run has its own id).
+
+    .venv/bin/python bench/incremental_bench.py --works 1000000 --out /tmp/incremental-bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.config import Settings  # noqa: E402
+from pipeline.schemas.lake import ArxivEntryRow, AuthorRow, WorkRow  # noqa: E402
+from pipeline.schemas.types import arrow_schema  # noqa: E402
+from pipeline.storage.lake import partition  # noqa: E402
+from pipeline.storage.layout import DataLayout  # noqa: E402
+from pipeline.storage.parquet import write_table  # noqa: E402
+
+AS_OF = date(2026, 1, 1)
+FIRST = (
+    "Wei Li Yan Jun Hao Maria Anna Elena Sofia Laura James John Robert Michael David Ahmed Ali Omar Hiroshi Yuki "
+    "Priya Rahul Carlos Jose Pierre Jean Hans Karl Ivan Olga Lars Ingrid Kwame Amara Chidi Ngozi Min Ji Sven Astrid"
+)
+LAST = [
+    f"{a}{b}"
+    for a in ("Wang Zhang Chen Smith Garcia Muller Rossi Sato Kumar Kim".split())
+    for b in (
+        "",
+        "son",
+        "ez",
+        "ini",
+        "ova",
+        "berg",
+        "ski",
+        "ian",
+        "oglu",
+        "er",
+        "ford",
+        "man",
+        "etti",
+        "ov",
+        "sen",
+        "ley",
+        "ton",
+        "ard",
+        "ino",
+        "ke",
+        "ada",
+        "ura",
+        "hi",
+        "da",
+        "lo",
+    )
+]
+
+
+def _names_sql() -> str:
+    first = ", ".join(f"'{n}'" for n in FIRST.split())
+    last = ", ".join(f"'{n}'" for n in LAST)
+    return f"[{first}][1 + a % 40] || ' ' || [{last}][1 + (a // 40) % 250]"
+
+
+def works_sql(start: int, stop: int, authors: int, updated: str, file_name: str) -> str:
+    name = _names_sql()
+    return f"""
+    with w as (select i, hash(i, 1) as h from range({start}, {stop}) t(i)),
+    entries as (
+        select i, list({{
+            'author_id': 'A' || (5100000000 + a), 'display_name': {name}, 'orcid': null::varchar,
+            'author_position': case when j = 0 then 'first' else 'middle' end, 'position_index': j::bigint,
+            'is_corresponding': j = 0, 'institution_ids': []::varchar[]
+        }} order by j) as authorships
+        from (select i, j, (hash(i, j + 10) % {authors})::bigint as a from w, range(0, 1 + (h % 5)::bigint) r(j))
+        group by i
+    )
+    select 'W' || (4000000000 + w.i) as work_id, '10.5555/w' || w.i as doi,
+        'Synthetic study ' || w.i || ' of topic ' || (w.i % 997) as title,
+        (2000 + h % 25)::bigint as publication_year, make_date((2000 + h % 25)::bigint, 6, 1) as publication_date,
+        'article' as type, (h % 100)::bigint as cited_by_count, 'S1' as source_id, 'Journal' as source_display_name,
+        null::varchar as abstract, false as is_retracted, null::varchar as primary_topic_id, entries.authorships,
+        [{{'topic_id': 'T' || (h % 300), 'display_name': 'Topic ' || (h % 300), 'score': 0.9,
+           'subfield': 's', 'field': 'f', 'domain': 'd'}}] as topics,
+        timestamp '{updated}' as updated_date, timestamp '2020-01-01' as created_date,
+        'openalex-snapshot' as record_source, '{file_name}' as source_file, (w.i - {start} + 1)::bigint as line_number
+    from w join entries using (i) order by w.i
+    """
+
+
+def authors_sql(start: int, stop: int, updated: str, file_name: str, rename: str | None = None) -> str:
+    name = f"'{rename}'" if rename else _names_sql()
+    return f"""
+    select 'A' || (5100000000 + a) as author_id, null::varchar as orcid, {name} as display_name,
+        10::bigint as openalex_works_count, 5::bigint as openalex_cited_by_count, 2::bigint as h_index,
+        1::bigint as i10_index, []::varchar[] as last_known_institutions, timestamp '{updated}' as updated_date,
+        timestamp '2020-01-01' as created_date, 'openalex-snapshot' as record_source,
+        '{file_name}' as source_file, (a - {start} + 1)::bigint as line_number
+    from (select range::bigint as a from range({start}, {stop}))
+    """
+
+
+def arxiv_sql(works_table: str, file_name: str) -> str:
+    return f"""
+    select lpad(((i // 50) // 99999 + 1000)::varchar, 4, '0') || '.' || lpad(((i // 50) % 99999)::varchar, 5, '0')
+            as arxiv_id,
+        1::bigint as version, title, null::varchar as abstract,
+        list_transform(authorships, lambda x: {{'name': x.display_name, 'position_index': x.position_index,
+            'affiliations': []::varchar[]}}) as authors,
+        'cs.LG' as primary_category, []::varchar[] as other_categories, doi, null::varchar as journal_ref,
+        null::varchar as comment, timestamp '2020-01-01' as published_at, timestamp '2020-01-01' as updated_at,
+        'arxiv-api' as record_source, '{file_name}' as source_file, row_number() over (order by i)::bigint as line_number
+    from (select *, substr(work_id, 2)::bigint - 4000000000 as i from {works_table}) where i % 50 = 0
+    """
+
+
+def land(con, layout: DataLayout, sql: str, model, source: str, entity: str, day: date, key: str) -> int:
+    table = con.sql(sql).to_arrow_table().cast(arrow_schema(model))
+    write_table(layout.lake, table, f"{partition(layout.lake, source, entity, day)}/part-{key}.parquet")
+    return table.num_rows
+
+
+def generate(layout: DataLayout, works: int, per_file: int, log) -> int:
+    authors = max(works // 3, 1)
+    con = duckdb.connect()
+    day = date(2025, 1, 1)
+    for number, start in enumerate(range(0, works, per_file)):
+        stop = min(start + per_file, works)
+        name = f"works-{number}.jsonl"
+        con.execute(f"create or replace temp table chunk as {works_sql(start, stop, authors, '2025-01-01', name)}")
+        land(con, layout, "select * from chunk", WorkRow, "openalex-snapshot", "works", day, f"works-{number}")
+        land(
+            con,
+            layout,
+            arxiv_sql("chunk", f"arxiv-{number}.jsonl"),
+            ArxivEntryRow,
+            "arxiv-api",
+            "arxiv_entries",
+            day,
+            f"arxiv-{number}",
+        )
+        log(f"  works {stop:,}/{works:,}")
+    for number, start in enumerate(range(0, authors, per_file)):
+        stop = min(start + per_file, authors)
+        land(
+            con,
+            layout,
+            authors_sql(start, stop, "2025-01-01", f"authors-{number}.jsonl"),
+            AuthorRow,
+            "openalex-snapshot",
+            "authors",
+            day,
+            f"authors-{number}",
+        )
+    con.close()
+    return authors
+
+
+def refresh_one_author(layout: DataLayout, warehouse: Path, authors: int) -> dict:
+    """New versions of every work of one author with a typical number of works, and their author record."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    author_id, count = con.execute(
+        "select author_id, works_count from profiles where works_count between 8 and 15 order by author_id limit 1"
+    ).fetchall()[0]
+    work_ids = [
+        r[0] for r in con.execute("select work_id from authorships where author_id = ?", [author_id]).fetchall()
+    ]
+    con.close()
+    day = date(2025, 2, 1)
+    lake = duckdb.connect()
+    numbers = sorted(int(w[1:]) - 4000000000 for w in work_ids)
+    parts = []
+    for i in numbers:
+        parts.append(works_sql(i, i + 1, authors, "2025-02-01", "refresh-works.jsonl"))
+    union = " union all ".join(f"select * from ({p})" for p in parts)
+    lake.execute(
+        f"create temp table refreshed as select * replace (cited_by_count + 1 as cited_by_count, "
+        f"row_number() over (order by work_id)::bigint as line_number) from ({union})"
+    )
+    land(lake, layout, "select * from refreshed", WorkRow, "openalex-snapshot", "works", day, "refresh-works")
+    a = int(author_id[1:]) - 5100000000
+    land(
+        lake,
+        layout,
+        authors_sql(a, a + 1, "2025-02-01", "refresh-authors.jsonl", rename="Refreshed Name"),
+        AuthorRow,
+        "openalex-snapshot",
+        "authors",
+        day,
+        "refresh-authors",
+    )
+    lake.close()
+    return {"author_id": author_id, "works": count}
+
+
+def timed_build(settings: Settings) -> dict:
+    from pipeline import run
+
+    marks: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def on_step(step: str) -> None:
+        if step == "quality gate":
+            marks["gate"] = time.perf_counter()
+
+    report = run.build(settings, on_step=on_step)
+    ended = time.perf_counter()
+    return {
+        "mode": report.mode,
+        "reason": report.mode_reason,
+        "incremental": report.incremental,
+        "build_s": round(marks["gate"] - started, 2),
+        "gate_and_publish_s": round(ended - marks["gate"], 2),
+        "total_s": round(ended - started, 2),
+        "row_counts": report.row_counts,
+    }
+
+
+def compare(a: Path, b: Path) -> dict:
+    con = duckdb.connect()
+    con.execute(f"attach '{a}' as a (read_only)")
+    con.execute(f"attach '{b}' as b (read_only)")
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'a' order by 1"
+        ).fetchall()
+    ]
+    found = {}
+    for t in tables:
+        if t == "quality_runs":
+            continue
+        x = con.execute(f"select count(*) from (select * from a.{t} except all select * from b.{t})").fetchall()[0][0]
+        y = con.execute(f"select count(*) from (select * from b.{t} except all select * from a.{t})").fetchall()[0][0]
+        if x or y:
+            found[t] = (x, y)
+    con.close()
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--works", type=int, default=1_000_000)
+    parser.add_argument("--per-file", type=int, default=50_000)
+    parser.add_argument("--out", type=Path, default=Path("/tmp/incremental-bench"))
+    parser.add_argument("--verify", action="store_true", help="also build fully and compare every table")
+    args = parser.parse_args()
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    data_dir = args.out / f"works-{args.works}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    settings = Settings(data_dir=data_dir, as_of=AS_OF)
+    layout = DataLayout.of(settings)
+    load = os.getloadavg()[0]
+    t = time.perf_counter()
+    log(f"generating {args.works:,} works into {layout.lake_uri}")
+    authors = generate(layout, args.works, args.per_file, log)
+    generated_s = time.perf_counter() - t
+    log("full build")
+    full = timed_build(settings)
+    log(json.dumps(full))
+    refreshed = refresh_one_author(layout, layout.warehouse_path, authors)
+    log(f"refreshing {refreshed}")
+    incremental = timed_build(settings)
+    log(json.dumps(incremental))
+    result = {
+        "works": args.works,
+        "authors": authors,
+        "generate_s": round(generated_s, 1),
+        "load_average_at_start": load,
+        "cores": os.cpu_count(),
+        "warehouse_mb": round(layout.warehouse_path.stat().st_size / 1e6),
+        "refreshed": refreshed,
+        "full": full,
+        "incremental": incremental,
+    }
+    if args.verify:
+        other = Settings(data_dir=args.out / f"works-{args.works}-full", lake_uri=layout.lake_uri, as_of=AS_OF)
+        shutil.rmtree(other.data_dir, ignore_errors=True)
+        from pipeline.storage.publish import swap_in
+        from pipeline.warehouse.build import build_warehouse
+
+        built = build_warehouse(other, as_of=AS_OF)
+        swap_in(built.path, DataLayout.of(other).warehouse_path)
+        result["differences_from_full_rebuild"] = compare(layout.warehouse_path, DataLayout.of(other).warehouse_path)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
