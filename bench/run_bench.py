@@ -560,6 +560,8 @@ def main() -> int:
     parser.add_argument("--before-root", type=Path, default=None,
                         help="also run `pipeline run` (and the profile) with the code in this folder, in the same "
                              "run: a `git archive <commit>` export of the code before a change")
+    parser.add_argument("--before-label", default=None, help="what the --before-root code is (e.g. a commit)")
+    parser.add_argument("--code-label", default=None, help="what the measured code is, when not a checkout")
     parser.add_argument("--profile-top", type=int, default=40, help="profile lines kept")
     parser.add_argument("--cold-imports", action="store_true",
                         help="keep the environment's bytecode settings (no .pyc cache, no warm-up)")
@@ -581,7 +583,7 @@ def main() -> int:
     code_root = (args.pipeline_root or REPO).resolve()
     if args.pipeline_root:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(code_root), env.get("PYTHONPATH")]))
-    code = code_version(code_root)
+    code = args.code_label or code_version(code_root)
     log(f"pipeline code: {code}")
     if not args.cold_imports:
         # Installed packages normally ship compiled bytecode (pip compiles on install); a venv
@@ -606,8 +608,8 @@ def main() -> int:
     if args.before_root:
         before_env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(args.before_root.resolve()),
                                                                          os.environ.get("PYTHONPATH")]))}
-        contenders["pipeline-before"] = (f"same, code of {code_version(args.before_root.resolve())}",
-                                         contenders["pipeline"][1])
+        before_code = args.before_label or code_version(args.before_root.resolve())
+        contenders["pipeline-before"] = (f"same, code of {before_code}", contenders["pipeline"][1])
         envs["pipeline-before"] = before_env
     runs: dict[str, dict] = {}
     for key, (label, make_cmd) in contenders.items():
