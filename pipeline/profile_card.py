@@ -110,7 +110,7 @@ def profile_documents(
     *,
     lake: Store | None = None,
     max_collaborators: int = 10,
-    chunk: int = 2000,
+    chunk: int = 20_000,  # each chunk scans the marts once: big chunks, few scans (memory stays bounded)
 ) -> Iterator[ProfileDocument]:
     """Documents of ``author_ids``, in that order, a few set-based queries per chunk of authors."""
     for start in range(0, len(author_ids), chunk):
