@@ -125,7 +125,7 @@ def authors_sql(start: int, stop: int, updated: str, file_name: str, rename: str
     """
 
 
-def arxiv_sql(works_table: str, file_name: str) -> str:
+def arxiv_sql(works_table: str, file_name: str, every: int = 50) -> str:
     return f"""
     select lpad(((i // 50) // 99999 + 1000)::varchar, 4, '0') || '.' || lpad(((i // 50) % 99999)::varchar, 5, '0')
             as arxiv_id,
@@ -135,7 +135,7 @@ def arxiv_sql(works_table: str, file_name: str) -> str:
         'cs.LG' as primary_category, []::varchar[] as other_categories, doi, null::varchar as journal_ref,
         null::varchar as comment, timestamp '2020-01-01' as published_at, timestamp '2020-01-01' as updated_at,
         'arxiv-api' as record_source, '{file_name}' as source_file, row_number() over (order by i)::bigint as line_number
-    from (select *, substr(work_id, 2)::bigint - 4000000000 as i from {works_table}) where i % 50 = 0
+    from (select *, substr(work_id, 2)::bigint - 4000000000 as i from {works_table}) where i % {every} = 0
     """
 
 
@@ -145,7 +145,7 @@ def land(con, layout: DataLayout, sql: str, model, source: str, entity: str, day
     return table.num_rows
 
 
-def generate(layout: DataLayout, works: int, per_file: int, log) -> int:
+def generate(layout: DataLayout, works: int, per_file: int, log, arxiv_every: int = 50) -> int:
     authors = max(works // 3, 1)
     con = duckdb.connect()
     day = date(2025, 1, 1)
@@ -154,16 +154,9 @@ def generate(layout: DataLayout, works: int, per_file: int, log) -> int:
         name = f"works-{number}.jsonl"
         con.execute(f"create or replace temp table chunk as {works_sql(start, stop, authors, '2025-01-01', name)}")
         land(con, layout, "select * from chunk", WorkRow, "openalex-snapshot", "works", day, f"works-{number}")
-        land(
-            con,
-            layout,
-            arxiv_sql("chunk", f"arxiv-{number}.jsonl"),
-            ArxivEntryRow,
-            "arxiv-api",
-            "arxiv_entries",
-            day,
-            f"arxiv-{number}",
-        )
+        if arxiv_every:
+            entries = arxiv_sql("chunk", f"arxiv-{number}.jsonl", arxiv_every)
+            land(con, layout, entries, ArxivEntryRow, "arxiv-api", "arxiv_entries", day, f"arxiv-{number}")
         log(f"  works {stop:,}/{works:,}")
     for number, start in enumerate(range(0, authors, per_file)):
         stop = min(start + per_file, authors)
@@ -268,20 +261,24 @@ def main() -> int:
     parser.add_argument("--works", type=int, default=1_000_000)
     parser.add_argument("--per-file", type=int, default=50_000)
     parser.add_argument("--out", type=Path, default=Path("/tmp/incremental-bench"))
+    parser.add_argument(
+        "--memory-limit", default="8GB", help="PIPELINE_DUCKDB_MEMORY_LIMIT for the builds (1GB is too little at 1M)"
+    )
+    parser.add_argument("--arxiv-every", type=int, default=50, help="one work in N also as an arXiv entry; 0: none")
     parser.add_argument("--verify", action="store_true", help="also build fully and compare every table")
     args = parser.parse_args()
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    data_dir = args.out / f"works-{args.works}"
+    data_dir = args.out / f"works-{args.works}-arxiv-{args.arxiv_every}"
     shutil.rmtree(data_dir, ignore_errors=True)
-    settings = Settings(data_dir=data_dir, as_of=AS_OF)
+    settings = Settings(data_dir=data_dir, as_of=AS_OF, duckdb_memory_limit=args.memory_limit)
     layout = DataLayout.of(settings)
     load = os.getloadavg()[0]
     t = time.perf_counter()
     log(f"generating {args.works:,} works into {layout.lake_uri}")
-    authors = generate(layout, args.works, args.per_file, log)
+    authors = generate(layout, args.works, args.per_file, log, args.arxiv_every)
     generated_s = time.perf_counter() - t
     log("full build")
     full = timed_build(settings)
@@ -293,6 +290,7 @@ def main() -> int:
     result = {
         "works": args.works,
         "authors": authors,
+        "arxiv_every": args.arxiv_every,
         "generate_s": round(generated_s, 1),
         "load_average_at_start": load,
         "cores": os.cpu_count(),
@@ -302,7 +300,9 @@ def main() -> int:
         "incremental": incremental,
     }
     if args.verify:
-        other = Settings(data_dir=args.out / f"works-{args.works}-full", lake_uri=layout.lake_uri, as_of=AS_OF)
+        other = settings.model_copy(
+            update={"data_dir": args.out / f"works-{args.works}-full", "lake_uri": layout.lake_uri}
+        )
         shutil.rmtree(other.data_dir, ignore_errors=True)
         from pipeline.storage.publish import swap_in
         from pipeline.warehouse.build import build_warehouse
