@@ -19,14 +19,7 @@ import requests
 from airflow_cluster import PG_DSN, free_port
 
 REPO = Path(__file__).resolve().parents[2]
-DAG_IDS = {
-    "profile_requests",
-    "platform_events",
-    "sweep_requests",
-    "ingest_openalex_snapshot",
-    "build_warehouse",
-    "refresh_stale_profiles",
-}
+DAG_IDS = {path.stem for path in (REPO / "dags").glob("*.py")}  # each DAG file is named after its DAG
 
 
 def _session_processes(marker_prefix: str) -> list[psutil.Process]:
