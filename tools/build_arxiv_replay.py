@@ -25,12 +25,8 @@ affiliation "Harvard University" (the page's "harvard" tag) on Qianyi Li.
 
 from __future__ import annotations
 
-import argparse
-import filecmp
 import importlib.util
-import shutil
 import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
@@ -43,6 +39,8 @@ from requests.structures import CaseInsensitiveDict
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO)]
+
+from replay_tool import replay_main  # noqa: E402
 
 from pipeline.sources.arxiv.client import ArxivClient, ArxivQuery  # noqa: E402
 from pipeline.sources.arxiv.settings import SOURCE_NAME, ArxivSettings  # noqa: E402
@@ -161,23 +159,7 @@ def build(target: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only compare with what is committed")
-    args = parser.parse_args()
-    ours = REPLAY_DIR / f"source={SOURCE_NAME}"
-    if not args.check:
-        shutil.rmtree(ours, ignore_errors=True)
-        build(REPLAY_DIR)
-        print(f"wrote {sum(1 for p in ours.rglob('*') if p.is_file())} files under {ours.relative_to(REPO)}")
-        return 0
-    with tempfile.TemporaryDirectory() as scratch:
-        build(Path(scratch))
-        fresh = Path(scratch) / f"source={SOURCE_NAME}"
-        mine = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
-        theirs = sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
-        same = mine == theirs and all(filecmp.cmp(fresh / p, ours / p, shallow=False) for p in mine)
-    print("replay is up to date" if same else "replay differs: run tools/build_arxiv_replay.py")
-    return 0 if same else 1
+    return replay_main(__doc__, REPLAY_DIR, SOURCE_NAME, build, "tools/build_arxiv_replay.py")
 
 
 if __name__ == "__main__":
