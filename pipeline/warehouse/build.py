@@ -64,6 +64,17 @@ class BuiltWarehouse:
     todays_trust: pa.Table
 
 
+def todays_trust_rows(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> pa.Table:
+    """The trust snapshot rows of the build's as_of date (``schema``: an attached warehouse), which
+    publishing appends to the trust history."""
+    table = f"{schema}.trust_snapshots" if schema else "trust_snapshots"
+    return con.sql(
+        "select author_id, as_of, trust_score, trust_tier, verification_level, claim_status, "
+        f"model_version, components::varchar as components from {table} "
+        "where as_of = getvariable('as_of') order by author_id"
+    ).to_arrow_table()
+
+
 def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     """Materialise one SQL model as its ``.yml`` declares, with its descriptions
     as DuckDB comments on the table and every column."""
@@ -112,11 +123,7 @@ def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | 
                 run_model(con, step)
                 if step.materialized == "table":
                     row_counts[step.name] = con.execute(f"select count(*) from {step.name}").fetchall()[0][0]
-            todays_trust = con.sql(
-                "select author_id, as_of, trust_score, trust_tier, verification_level, claim_status, "
-                "model_version, components::varchar as components from trust_snapshots "
-                "where as_of = getvariable('as_of') order by author_id"
-            ).to_arrow_table()
+            todays_trust = todays_trust_rows(con)
             con.execute("checkpoint")
         finally:
             con.close()

@@ -199,7 +199,7 @@ def _splice(con, layout, new_files, on_step, max_author_share):
 
     # Merged-id resolution first: unchanged (new merged ids make a full build), read whole.
     by_name = {m.name: m for m in models}
-    from pipeline.warehouse.build import run_macro, run_model
+    from pipeline.warehouse.build import run_macro, run_model, todays_trust_rows
 
     con.execute("create or replace temp view raw_merged_authors as select * from lake_merged_authors")
     run_model(con, by_name["stg_openalex__merged_authors"])
@@ -282,11 +282,7 @@ def _splice(con, layout, new_files, on_step, max_author_share):
     for model in models:
         if model.materialized == "table":
             row_counts[model.name] = con.execute(f"select count(*) from prev.{model.name}").fetchall()[0][0]
-    todays_trust = con.sql(
-        "select author_id, as_of, trust_score, trust_tier, verification_level, claim_status, "
-        "model_version, components::varchar as components from prev.trust_snapshots "
-        "where as_of = getvariable('as_of') order by author_id"
-    ).to_arrow_table()
+    todays_trust = todays_trust_rows(con, "prev")
     con.execute("checkpoint prev")
     return stats, row_counts, todays_trust
 
