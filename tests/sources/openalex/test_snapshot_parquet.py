@@ -11,6 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -211,6 +212,29 @@ def test_typed_date_and_map_columns_land_as_their_strings_do(tmp_path, settings)
     text_rows = _tables(as_text)["works"]
     text_rows[1]["publication_date"] = None
     assert typed_rows == text_rows
+
+
+def _write_with(writer: str, table: pa.Table, path: Path) -> None:
+    if writer == "duckdb":
+        con = duckdb.connect()
+        con.register("part", table)
+        con.execute(f"copy part to '{path.as_posix()}' (format parquet)")
+        con.close()
+    else:  # pyarrow, with the standard 3-level list names (list.element) or its older ones (list.item)
+        pq.write_table(table, path, use_compliant_nested_type=writer == "pyarrow")
+
+
+@pytest.mark.parametrize("writer", ["pyarrow", "pyarrow-list-item", "duckdb"])
+def test_parts_written_by_other_writers_land_the_same_rows(tmp_path, settings, writer):
+    records = [work("W1", ["A1", ("A2", "Bo")], topics=("T1", "T2")), work("W2", ["A3"], topics=("T3",))]
+    records[0]["abstract_inverted_index"] = {"typed": [0], "rows": [1]}
+    root = _part(tmp_path / "snap", records_table(records))
+    path = root / "data/parquet/works/updated_date=2026-06-24/part_0000.parquet"
+    _write_with(writer, records_table(records), path)
+    from_parquet = _land(root, settings, "parquet")
+    from_json = _land(write_snapshot(tmp_path / "json", works={"2026-06-24": records}), settings, "json")
+    assert _tables(from_parquet) == _tables(from_json)
+    assert _tables(from_parquet)["works"][0]["abstract"] == "typed rows"
 
 
 def test_only_the_declared_columns_are_read(tmp_path):
