@@ -101,24 +101,24 @@ def read_rows(path: Path, model: type[BaseModel], batch_rows: int = BATCH_ROWS) 
         part = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
         raise SnapshotError(f"{path}: not a readable Parquet file ({exc}); re-download it") from exc
-    columns = selected_columns(part, declared_tree(model))
-    present = set(part.schema_arrow.names)
-    missing = [k for k in required_keys(model) if k not in present]
-    if missing:
-        log.warning("%s has no column %s required by %s: its rows are quarantined", path, missing, model.__name__)
-    number = 0
-    batches = part.iter_batches(batch_size=batch_rows, columns=columns)
-    while True:
-        try:
-            batch = next(batches)
-        except StopIteration:
-            return
-        except (pa.ArrowException, OSError) as exc:
-            raise SnapshotError(f"{path}: cannot read past row {number} ({exc}); re-download it") from exc
-        rows = batch.to_pylist(maps_as_pydicts="lossy") if batch.num_columns else [{}] * batch.num_rows
-        for row in rows:
-            number += 1
-            yield number, ParquetRow(row)
+    with part:
+        columns = selected_columns(part, declared_tree(model))
+        missing = [k for k in required_keys(model) if k not in set(part.schema_arrow.names)]
+        if missing:
+            log.warning("%s has no column %s required by %s: its rows are quarantined", path, missing, model.__name__)
+        number = 0
+        batches = part.iter_batches(batch_size=batch_rows, columns=columns)
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+            except (pa.ArrowException, OSError) as exc:
+                raise SnapshotError(f"{path}: cannot read past row {number} ({exc}); re-download it") from exc
+            rows = batch.to_pylist(maps_as_pydicts="lossy") if batch.num_columns else [{}] * batch.num_rows
+            for row in rows:
+                number += 1
+                yield number, ParquetRow(row)
 
 
 def row_parser(model: type[BaseModel]) -> Parser:

@@ -256,6 +256,32 @@ def test_a_file_that_is_not_parquet_stops_the_batch_with_its_name(tmp_path, sett
         _land(root, settings, "parquet")
 
 
+def test_a_corrupt_row_group_stops_the_batch_with_the_file_s_name(tmp_path, settings):
+    records = [work(f"W{i}", ["A1"], title=f"A title long enough to compress {i}") for i in range(1, 3001)]
+    root = write_parquet_snapshot(tmp_path / "parquet", works={"2026-06-24": records}, row_group_rows=1000)
+    path = root / "data/parquet/works/updated_date=2026-06-24/part_0000.parquet"
+    start = pq.ParquetFile(path).metadata.row_group(2).column(0).data_page_offset
+    damaged = bytearray(path.read_bytes())
+    damaged[start + 30 : start + 230] = bytes(200)  # the footer is intact, a data page is not
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(SnapshotError, match=r"part_0000\.parquet: cannot read past row \d+ \(.*\); re-download it"):
+        _land(root, settings, "parquet")
+
+
+def test_a_struct_column_for_the_inverted_index_lands_the_same_abstract(tmp_path, settings):
+    records = [work("W1", ["A1"]), work("W2", ["A1"]), work("W3", ["A1"])]
+    records[0]["abstract_inverted_index"] = {"one": [0], "abstract": [1]}
+    records[1]["abstract_inverted_index"] = {"another": [0], "abstract": [1, 3], "here": [2]}
+    table = records_table(records)
+    index = table.schema.get_field_index("abstract_inverted_index")
+    as_struct = pa.array([r.get("abstract_inverted_index") for r in records])  # one field per word, null if absent
+    assert pa.types.is_struct(as_struct.type)
+    report = _land(
+        _part(tmp_path / "snap", table.set_column(index, "abstract_inverted_index", as_struct)), settings, "pq"
+    )
+    assert [r["abstract"] for r in _tables(report)["works"]] == ["one abstract", "another abstract here abstract", None]
+
+
 def test_a_manifest_count_mismatch_is_reported_as_for_json_lines(tmp_path, settings, caplog):
     works = {"2026-06-24": [work("W1", ["A1"]), work("W2", ["A1"])]}
     parquet = write_parquet_snapshot(tmp_path / "parquet", works=works)
