@@ -115,20 +115,44 @@ def read_rows(path: Path, model: type[BaseModel], batch_rows: int = BATCH_ROWS) 
                 return
             except (pa.ArrowException, OSError) as exc:
                 raise SnapshotError(f"{path}: cannot read past row {number} ({exc}); re-download it") from exc
-            rows = batch.to_pylist(maps_as_pydicts="lossy") if batch.num_columns else [{}] * batch.num_rows
-            for row in rows:
+            names = batch.schema.names
+            values = zip(*(_python_values(c) for c in batch.columns), strict=True) if names else [()] * batch.num_rows
+            for row in values:
                 number += 1
-                yield number, ParquetRow(row)
+                yield number, ParquetRow(zip(names, row, strict=True))
+
+
+def _holds_map(kind: pa.DataType) -> bool:
+    if pa.types.is_map(kind):
+        return True
+    if pa.types.is_struct(kind):
+        return any(_holds_map(kind.field(i).type) for i in range(kind.num_fields))
+    return hasattr(kind, "value_type") and _holds_map(kind.value_type)
+
+
+def _python_values(column: pa.Array) -> list:
+    """A column's values as Python objects, MAPs as dicts. A top-level MAP (the inverted index) is
+    converted column-wise: about ten times faster than ``to_pylist(maps_as_pydicts=...)``."""
+    kind = column.type
+    if pa.types.is_map(kind) and not _holds_map(kind.key_type) and not _holds_map(kind.item_type):
+        offsets, keys, items = column.offsets.to_pylist(), column.keys.to_pylist(), column.items.to_pylist()
+        return [
+            dict(zip(keys[offsets[i] : offsets[i + 1]], items[offsets[i] : offsets[i + 1]], strict=True))
+            if valid
+            else None
+            for i, valid in enumerate(column.is_valid().to_pylist())
+        ]  # offsets index the unsliced keys and items, so a sliced batch works too; a repeated key: the last wins
+    return column.to_pylist(maps_as_pydicts="lossy") if _holds_map(kind) else column.to_pylist()
 
 
 def row_parser(model: type[BaseModel]) -> Parser:
     """One row dict -> the landed row dict (``model.to_row()``), or a :class:`RecordError` with
     pydantic's reason."""
-    as_text = structured_keys(model)
+    as_text, tree = structured_keys(model), declared_tree(model)
     validate = model.model_validate
 
     def parse(row: dict[str, Any]) -> dict[str, Any]:
-        values = _without_nulls(row)
+        values = _without_nulls(row, tree)
         for key in as_text & values.keys():
             if isinstance(values[key], str):  # a JSON-text column for a nested field
                 try:
@@ -143,14 +167,22 @@ def row_parser(model: type[BaseModel]) -> Parser:
     return parse
 
 
-def _without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):  # Arrow lists are homogeneous: look at the first non-null element only
-        first = next((v for v in value if v is not None), None)
-        if isinstance(first, dict | list):
-            return [_without_nulls(v) for v in value]
-    return value
+def _without_nulls(row: dict[str, Any], tree: Tree | None) -> dict[str, Any]:
+    """The row with its nulls dropped at every level of the declared models (``tree``); a dict read
+    whole (a free-keyed STRUCT or MAP) loses its null members too."""
+    out = {}
+    for key, value in row.items():
+        if value is None:
+            continue
+        sub = tree.get(key, WHOLE) if tree is not WHOLE else WHOLE
+        if type(value) is dict:
+            value = (
+                _without_nulls(value, sub) if sub is not WHOLE else {k: v for k, v in value.items() if v is not None}
+            )
+        elif sub is not WHOLE and type(value) is list:
+            value = [_without_nulls(item, sub) if type(item) is dict else item for item in value]
+        out[key] = value
+    return out
 
 
 # -- the declared fields, from the model --------------------------------------------------------------
