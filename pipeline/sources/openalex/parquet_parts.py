@@ -15,14 +15,15 @@ record:
   before validation, and a value that is not JSON is a reject (``field: not JSON text``);
 - a MAP column for a free-keyed object (``abstract_inverted_index``, ``{word: [positions]}``): read
   as a dict; a STRUCT column for it works too (null members are absent words);
-- DATE / TIMESTAMP columns for the dates: pydantic accepts them as it accepts the strings (a
-  time-zone-aware timestamp lands as that instant);
+- DATE / TIMESTAMP columns for the dates: pydantic accepts the date and datetime values as it
+  accepts the strings (a time-zone-aware timestamp is the aware datetime a ``...Z`` string gives);
 - extra columns (every field the contract does not declare): never read.
 
-**Null is absent.** Parquet cannot tell a missing key from a null, so a null (at any level of a
-STRUCT) is read as a missing key: the field's default applies, and a required field says
-``Field required``. The one visible consequence: a work whose ``cited_by_count`` is null lands
-with 0 (the JSON path rejects an explicit ``null`` there, and lands 0 when the key is missing).
+**Null is absent.** Parquet cannot tell a missing key from a null, so a null (at every level of
+the declared models, and among the members of a free-keyed object) is read as a missing key: the
+field's default applies, and a required field says ``Field required``. The one visible
+consequence: a work whose ``cited_by_count`` is null lands with 0 (the JSON path rejects an
+explicit ``null`` there, and lands 0 when the key is missing).
 
 Reading: the columns to read are the contract's declared fields, derived from the pydantic model
 (nested models too, down to their declared leaves, so e.g. ``authorships.institutions.lineage``
