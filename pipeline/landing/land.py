@@ -254,7 +254,9 @@ def _stage_file(item: InputFile, settings: Settings, ingest_date: date, on_recor
     )
     quarantine: StagedParquet | None = None
     q_path = part_path(layout.quarantine, item, ingest_date)
-    parse, source, source_file = table.parser, item.source, item.source_file
+    # An input that reads typed rows (a Parquet part) brings its own parser for them; lines take the table's.
+    parse = item.parser(table) if hasattr(item, "parser") else table.parser
+    source, source_file = item.source, item.source_file
     try:
         pending = 0
         for line_number, raw in _read(item, report):
@@ -272,7 +274,7 @@ def _stage_file(item: InputFile, settings: Settings, ingest_date: date, on_recor
                         "entity": item.entity,
                         "source_file": source_file,
                         "line_number": line_number,
-                        "raw": raw.decode("utf-8", errors="backslashreplace"),
+                        "raw": raw.decode("utf-8", errors="backslashreplace") if isinstance(raw, bytes) else str(raw),
                         "error": str(exc),
                     }
                 )

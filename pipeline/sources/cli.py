@@ -95,7 +95,9 @@ def sources(
                     files = source.files()
                     counts = Counter(f.entity for f in files)
                     shown = ", ".join(f"{n} {entity}" for entity, n in sorted(counts.items()))
-                    console.print(f"{one}: {len(files)} input file(s) ({shown}); no network")
+                    layout = getattr(source, "layout", None)  # a snapshot says which layout it found
+                    found = f"; {layout} snapshot layout" if layout else ""
+                    console.print(f"{one}: {len(files)} input file(s) ({shown}){found}; no network")
 
     _guarded(debug, action)
 

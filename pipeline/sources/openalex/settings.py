@@ -17,6 +17,8 @@ API_SOURCE_NAME = "openalex-api"
 SNAPSHOT_ENTITIES = ("authors", "works")
 # data/<entity>/updated_date=YYYY-MM-DD/part_NNN.gz, listed by data/<entity>/manifest
 PART_GLOB = "updated_date=*/part_*.gz"
+# data/parquet/<entity>/updated_date=YYYY-MM-DD/part_NNNN.parquet (2026 layout, Parquet variant)
+PARQUET_PART_GLOB = "updated_date=*/part_*.parquet"
 MERGED_AUTHORS_GLOB = "merged_ids/authors/*.csv.gz"
 
 API_BASE_URL = "https://api.openalex.org"

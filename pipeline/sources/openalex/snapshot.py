@@ -14,17 +14,20 @@ manifest per format, and keeps the layout above (with ``merged_ids``) under
 
     PATH/data/jsonl/manifest.json                                (every entity)
     PATH/data/jsonl/works/updated_date=2026-06-24/part_0000.gz   (up to 400k records)
-    PATH/data/parquet/...                                        (the same data as Parquet)
+    PATH/data/parquet/manifest.json                              (the same data as Parquet)
+    PATH/data/parquet/works/updated_date=2026-06-24/part_0000.parquet
     PATH/legacy-data/works/manifest, PATH/legacy-data/merged_ids/authors/*.csv.gz
 
 The layout is detected (:attr:`OpenAlexSnapshot.layout` says which was found, and it is
-logged): the JSON Lines of ``data/jsonl/`` are read when present, then the old layout
-under ``data/`` or ``legacy-data/``. The Parquet variant is not read yet: a snapshot with
-only ``data/parquet/`` is refused with a message saying so.
+logged): the JSON Lines of ``data/jsonl/`` are read when present, then the Parquet variant
+of ``data/parquet/`` (read as typed rows, never through JSON text: see
+:mod:`pipeline.sources.openalex.parquet_parts` for the schema it assumes and what it
+tolerates), then the old layout under ``data/`` or ``legacy-data/``. Both 2026 variants
+take the merged ids from ``legacy-data/merged_ids/``.
 
 The manifest is authoritative when present: a file it lists that is missing is
 an error (a half-synced snapshot must not be loaded silently), and its
-``record_count`` is compared with the lines actually read.
+``record_count`` is compared with the lines (Parquet: rows) actually read.
 """
 
 from __future__ import annotations
@@ -36,8 +39,10 @@ from pathlib import Path
 
 from pipeline.errors import SnapshotError
 from pipeline.sources.base import InputFile, relative_identity
+from pipeline.sources.openalex.parquet_parts import ParquetPart
 from pipeline.sources.openalex.settings import (
     MERGED_AUTHORS_GLOB,
+    PARQUET_PART_GLOB,
     PART_GLOB,
     SNAPSHOT_ENTITIES,
     SOURCE_NAME,
@@ -47,8 +52,11 @@ from pipeline.storage.store import Store
 log = logging.getLogger(__name__)
 
 LAYOUT_2026 = "2026 (data/jsonl)"
+LAYOUT_2026_PARQUET = "2026 (data/parquet)"
 LAYOUT_LEGACY = "legacy (data/<entity>)"
 LAYOUT_LEGACY_DATA = "legacy (legacy-data/<entity>)"
+# The 2026 layouts: one combined manifest.json per format, merged ids kept under legacy-data/.
+_COMBINED = (LAYOUT_2026, LAYOUT_2026_PARQUET)
 
 
 class OpenAlexSnapshot:
@@ -66,22 +74,22 @@ class OpenAlexSnapshot:
     @property
     def data_dir(self) -> Path:
         """The folder that holds the entity folders of the layout found."""
-        return {LAYOUT_2026: self.root / "data" / "jsonl", LAYOUT_LEGACY_DATA: self.root / "legacy-data"}.get(
-            self.layout, self.root / "data"
-        )
+        return {
+            LAYOUT_2026: self.root / "data" / "jsonl",
+            LAYOUT_2026_PARQUET: self.root / "data" / "parquet",
+            LAYOUT_LEGACY_DATA: self.root / "legacy-data",
+        }.get(self.layout, self.root / "data")
 
     @cached_property
     def layout(self) -> str:
         """Which snapshot layout is under ``root``: :data:`LAYOUT_2026` (``data/jsonl/``, read first),
+        :data:`LAYOUT_2026_PARQUET` (``data/parquet/``, when there is no ``data/jsonl/``),
         :data:`LAYOUT_LEGACY` (``data/<entity>/``) or :data:`LAYOUT_LEGACY_DATA` (``legacy-data/<entity>/``)."""
         data, legacy = self.root / "data", self.root / "legacy-data"
         if (data / "jsonl").is_dir():
             return LAYOUT_2026
         if (data / "parquet").is_dir():
-            raise SnapshotError(
-                f"{self.root} holds only the Parquet variant of a 2026 snapshot (data/parquet/), which is not read "
-                "yet; download its JSON Lines (data/jsonl/) too"
-            )
+            return LAYOUT_2026_PARQUET
         if data.is_dir():
             return LAYOUT_LEGACY
         if legacy.is_dir():
@@ -98,7 +106,7 @@ class OpenAlexSnapshot:
         files: list[InputFile] = []
         for entity in self.entities:
             files.extend(self._entity_files(entity))
-        merged_dirs = [self.data_dir, *([self.root / "legacy-data"] if layout == LAYOUT_2026 else [])]
+        merged_dirs = [self.data_dir, *([self.root / "legacy-data"] if layout in _COMBINED else [])]
         merged = next((found for d in merged_dirs if (found := _listing(d, MERGED_AUTHORS_GLOB))), [])
         for path in merged:
             files.append(self._input(path, "merged_authors", has_header=True))
@@ -108,7 +116,8 @@ class OpenAlexSnapshot:
         return files
 
     def _input(self, path: Path, entity: str, expected: int | None = None, has_header: bool = False) -> InputFile:
-        return InputFile(
+        kind = ParquetPart if path.suffix == ".parquet" else InputFile
+        return kind(
             source=self.name,
             entity=entity,
             path=path,
@@ -121,9 +130,9 @@ class OpenAlexSnapshot:
         entity_dir = self.data_dir / entity
         if not entity_dir.is_dir():
             return []
-        combined = self.layout == LAYOUT_2026
+        combined = self.layout in _COMBINED
         manifest = self.data_dir / "manifest.json" if combined else entity_dir / "manifest"
-        on_disk = _listing(entity_dir, PART_GLOB)
+        on_disk = _listing(entity_dir, PARQUET_PART_GLOB if self.layout == LAYOUT_2026_PARQUET else PART_GLOB)
         if not manifest.exists():
             return [self._input(p, entity) for p in on_disk]
 
@@ -135,7 +144,7 @@ class OpenAlexSnapshot:
                 f"{manifest.relative_to(self.root).as_posix()} lists {len(missing)} file(s) that are missing "
                 f"({shown}); re-sync the snapshot before loading it"
             )
-        unlisted = sorted(set(on_disk) - {p for p, _ in listed})
+        unlisted = sorted(set(on_disk) - {p.resolve() for p, _ in listed})  # on_disk is resolved
         for path in unlisted:
             log.warning("ignoring %s: not listed in %s", path, manifest)
         return [self._input(p, entity, expected) for p, expected in listed]

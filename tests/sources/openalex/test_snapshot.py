@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from snapshot_builder import author, work, write_snapshot
 
@@ -44,6 +46,17 @@ def test_files_not_in_the_manifest_are_ignored(tmp_path, caplog):
     files = OpenAlexSnapshot(tmp_path).files()
     assert [f.source_file for f in files] == [(tmp_path / "data/works/updated_date=2024-01-01/part_000.gz").as_posix()]
     assert "not listed in" in caplog.text
+
+
+def test_a_relative_snapshot_path_finds_its_listed_parts(tmp_path, monkeypatch, caplog):
+    write_snapshot(tmp_path / "snap", works={"2024-01-01": [work("W1", ["A1"])]})
+    monkeypatch.chdir(tmp_path)
+    (file,) = OpenAlexSnapshot(Path("snap")).files()
+    assert (
+        file.expected_records == 1
+        and file.source_file == (tmp_path / "snap/data/works/updated_date=2024-01-01/part_000.gz").as_posix()
+    )
+    assert "not listed in" not in caplog.text
 
 
 def test_without_manifest_the_part_files_are_globbed(tmp_path):

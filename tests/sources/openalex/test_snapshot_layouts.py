@@ -1,5 +1,5 @@
 """The 2026 snapshot layouts: ``data/jsonl/`` with a combined ``manifest.json`` (read first),
-the old layout moved under ``legacy-data/``, and a Parquet-only download refused plainly."""
+the old layout moved under ``legacy-data/``, and ``data/parquet/`` taken as the Parquet variant when it is alone."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ from snapshot_builder import author, work, write_part, write_snapshot
 
 from pipeline.errors import SnapshotError
 from pipeline.landing.land import land
-from pipeline.sources.openalex.snapshot import LAYOUT_2026, LAYOUT_LEGACY, LAYOUT_LEGACY_DATA, OpenAlexSnapshot
+from pipeline.sources.openalex.snapshot import (
+    LAYOUT_2026,
+    LAYOUT_2026_PARQUET,
+    LAYOUT_LEGACY,
+    LAYOUT_LEGACY_DATA,
+    OpenAlexSnapshot,
+)
 
 DAY = date(2026, 1, 2)
 WORKS = {"2026-06-24": [work("W1", ["A1", "A2"]), "not json"], "2026-06-25": [work("W2", ["A2"])]}
@@ -34,7 +40,7 @@ def _snapshot_2026(root, *, manifest: bool = True, legacy: bool = True):
     if manifest:
         document = {"entities": {e: {"entries": v} for e, v in entries.items()}, "format": "jsonl"}
         (root / "data" / "jsonl" / "manifest.json").write_text(json.dumps(document))
-    (root / "data" / "parquet" / "works").mkdir(parents=True)  # the other format: not read
+    (root / "data" / "parquet" / "works").mkdir(parents=True)  # the other format: data/jsonl/ is read first
     if legacy:
         old = write_snapshot(
             root / "old", works={"2020-01-01": [work("W9", ["A9"])]}, merged=[("2026-01-01", "A8", "A1")]
@@ -110,7 +116,10 @@ def test_only_legacy_data_is_read_as_the_old_layout(tmp_path):
     ]
 
 
-def test_a_parquet_only_snapshot_is_refused_with_a_reason(tmp_path):
+def test_a_parquet_only_snapshot_is_the_parquet_variant(tmp_path):
+    # (tests/sources/openalex/test_snapshot_parquet.py reads it; an empty one says where it looked)
     (tmp_path / "snap" / "data" / "parquet" / "works").mkdir(parents=True)
-    with pytest.raises(SnapshotError, match="only the Parquet variant.*not read yet"):
-        OpenAlexSnapshot(tmp_path / "snap").files()
+    snapshot = OpenAlexSnapshot(tmp_path / "snap")
+    with pytest.raises(SnapshotError, match="holds no snapshot files under data/parquet/authors"):
+        snapshot.files()
+    assert snapshot.layout == LAYOUT_2026_PARQUET
