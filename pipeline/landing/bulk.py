@@ -13,6 +13,7 @@ query, in bulk too: lines must be ``{...}``, valid UTF-8, and nest less than
 from __future__ import annotations
 
 import multiprocessing
+import os
 from dataclasses import dataclass
 from functools import cache
 
@@ -26,9 +27,10 @@ from pipeline.landing.bulk_sql import NotCompilable, compile_model, top_structur
 from pipeline.landing.fastpath import MAX_DEPTH, _deep
 
 BATCH_LINES = 4096
-# Off by default: measured slower than the per-record fast path (see BENCHMARKS.md, "Reading the
-# figures"); tests turn it on to hold it to the same verdicts and landed rows.
-ENABLED = False
+# Off by default: measured slower than the per-record fast path (BENCHMARKS.md, "Reading the figures",
+# bulk landing). PIPELINE_BULK_LANDING=1 turns it on, also in the spawned landing workers (for
+# measuring it); the tests turn it on to hold it to the per-record path's verdicts and rows.
+ENABLED = os.environ.get("PIPELINE_BULK_LANDING") == "1"
 
 _STRUCTURE = np.zeros(256, dtype=bool)
 _STRUCTURE[list(b'"[]{}\\')] = True
@@ -139,4 +141,5 @@ def checker(model: type[BaseModel]) -> BulkChecker | None:
     # One DuckDB thread per landing worker process (they already use every core); all in the parent.
     threads = 1 if multiprocessing.parent_process() is not None else None
     con = duckdb.connect(config={"threads": threads} if threads else {})
+    con.execute("SET enable_progress_bar = false")
     return BulkChecker(model, sql, con)
