@@ -19,9 +19,10 @@ DuckDB's ``json_transform`` cannot tell a JSON ``null`` from a missing key, so a
 the two mean different things (``cited_by_count: int = 0``: missing is 0, null is an error, or a
 required field) accepts neither here.
 
-The compiled expression yields ``STRUCT(ok BOOLEAN, v <the model as a STRUCT>)``; ``v`` mirrors
-the validated model (field names, nested models as STRUCTs, lists, dicts as lists of ``{k, v}``
-in key order), and is meaningful only where ``ok``.
+The result is a chain of CTEs, one per object level (a nested model read from its JSON text as a
+MAP, a list of models unnested to one row per element and aggregated back in order), ending in one
+with ``i``, ``ok`` and ``v``: ``v`` mirrors the validated model (field names, nested models as
+STRUCTs, lists, dicts as lists of ``{k, v}`` in key order), and is meaningful only where ``ok``.
 """
 
 from __future__ import annotations
