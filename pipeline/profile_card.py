@@ -9,7 +9,6 @@ exported per author under ``publish/profiles/`` and rendered by ``pipeline repor
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,28 +21,7 @@ from pipeline.schemas.profile import ArxivListing, ArxivPaper, Collaborator, Pro
 from pipeline.sql_text import sql_list
 from pipeline.storage.lake import dataset_files
 from pipeline.storage.store import Store
-
-# Words an arXiv listing drops when it shortens an affiliation ("Harvard University" -> "harvard").
-_AFFILIATION_FILLER = {"university", "universität", "université", "universidad", "of", "the", "institute", "college"}
-
-
-def venue_label(venue: str | None) -> str | None:
-    """A venue as profile pages show it: OpenAlex's qualifier in brackets dropped
-    ("arXiv (Cornell University)" -> "arXiv")."""
-    if not venue:
-        return venue
-    return re.sub(r"\s*\([^()]*\)$", "", venue).strip() or venue
-
-
-def category_label(category: str | None) -> str | None:
-    """An arXiv category as listings show it: "cs.LG" -> "LG"."""
-    return category.rsplit(".", 1)[-1] if category else category
-
-
-def affiliation_label(name: str) -> str:
-    """The first distinctive word of an affiliation, lower case ("Harvard University" -> "harvard")."""
-    words = [w for w in re.findall(r"[^\W\d_]+", name) if w.lower() not in _AFFILIATION_FILLER]
-    return (words[0] if words else name).lower()
+from pipeline.warehouse.profile_documents import affiliation_label, category_label, venue_label
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
