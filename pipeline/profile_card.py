@@ -137,9 +137,9 @@ def _chunk_documents(con, ids: list[str], lake: Store | None, max_collaborators:
             from collaborator_edges_directed e join profiles p on p.author_id = e.collaborator_id
             where e.author_id in {wanted}
             qualify row_number() over (
-                partition by e.author_id order by e.shared_works desc, e.last_year desc nulls last, p.display_name
+                partition by e.author_id order by e.shared_works desc, e.last_year desc nulls last, p.display_name, e.collaborator_id
             ) <= ?
-            order by e.author_id, e.shared_works desc, e.last_year desc nulls last, p.display_name
+            order by e.author_id, e.shared_works desc, e.last_year desc nulls last, p.display_name, e.collaborator_id
             """,
             [ids, max_collaborators],
         )
@@ -148,7 +148,7 @@ def _chunk_documents(con, ids: list[str], lake: Store | None, max_collaborators:
         _rows(
             con,
             f"select author_id as for_author, topic_id, topic_display_name as display_name, works_count "
-            f"from topic_counts where author_id in {wanted} order by author_id, works_count desc, topic_display_name",
+            f"from topic_counts where author_id in {wanted} order by author_id, works_count desc, topic_display_name, topic_id",
             [ids],
         )
     )

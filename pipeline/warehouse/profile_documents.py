@@ -256,7 +256,7 @@ def document_sql(*, max_collaborators: int, with_arxiv: bool, wanted: str) -> st
         from trust_snapshots t join header p on p.author_id = t.author_id and p.trust_as_of = t.as_of
     ),
     author_topics as (
-        select author_id, {list_agg_sql(topic, "works_count desc, topic_display_name", depth=1)} as topics
+        select author_id, {list_agg_sql(topic, "works_count desc, topic_display_name, topic_id", depth=1)} as topics
         from topic_counts semi join wanted using (author_id)
         group by author_id
     ),
@@ -277,12 +277,12 @@ def document_sql(*, max_collaborators: int, with_arxiv: bool, wanted: str) -> st
         from collaborator_edges_directed e join wanted using (author_id)
         join profiles p on p.author_id = e.collaborator_id
         qualify row_number() over (
-            partition by e.author_id order by e.shared_works desc, e.last_year desc nulls last, p.display_name
+            partition by e.author_id order by e.shared_works desc, e.last_year desc nulls last, p.display_name, e.collaborator_id
         ) <= {int(max_collaborators)}
     ),
     author_collaborators as (
         select author_id,
-               {list_agg_sql(collaborator, "shared_works desc, last_year desc nulls last, display_name", depth=1)}
+               {list_agg_sql(collaborator, "shared_works desc, last_year desc nulls last, display_name, collaborator_id", depth=1)}
                    as collaborators
         from top_collaborators group by author_id
     ){arxiv_ctes}
