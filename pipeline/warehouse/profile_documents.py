@@ -351,15 +351,18 @@ def document_texts(
 ) -> Iterator[tuple[str, str]]:
     """``(author_id, document text)`` of every author (``author_ids``: only those), by author id;
     the text is what ``ProfileDocument.model_dump_json(indent=2)`` gives, plus a newline."""
-    wanted = _wanted_sql(con, author_ids)
-    _labels(con, "doc_venue_labels", "select distinct source from works", venue_label)
-    with_arxiv = _register_arxiv(con, lake)
-    sql = document_sql(max_collaborators=max_collaborators, with_arxiv=with_arxiv, wanted=wanted)
-    reader = con.sql(sql).to_arrow_reader(_BATCH_ROWS)
-    for batch in reader:
-        columns = (batch.column(i).to_pylist() for i in range(3))
-        for author_id, text, reserialise in zip(*columns, strict=True):
-            yield author_id, (reserialise_json(text) if reserialise else text + "\n")
+    cursor = con.cursor()  # its own result and registered tables: ``con`` stays free for the caller
+    try:
+        wanted = _wanted_sql(cursor, author_ids)
+        _labels(cursor, "doc_venue_labels", "select distinct source from works", venue_label)
+        with_arxiv = _register_arxiv(cursor, lake)
+        sql = document_sql(max_collaborators=max_collaborators, with_arxiv=with_arxiv, wanted=wanted)
+        for batch in cursor.sql(sql).to_arrow_reader(_BATCH_ROWS):
+            columns = (batch.column(i).to_pylist() for i in range(3))
+            for author_id, text, reserialise in zip(*columns, strict=True):
+                yield author_id, (reserialise_json(text) if reserialise else text + "\n")
+    finally:
+        cursor.close()
 
 
 def reserialise_json(text: str) -> str:
@@ -388,13 +391,15 @@ def carry_over_documents(
     source = previous / PROFILES_DIR if previous is not None else None
     if source is None or not source.is_dir():
         return None
-    con.register("doc_changed", pa.table({"author_id": pa.array(sorted(changed_authors), pa.string())}))
-    rows = con.execute(
+    cursor = con.cursor()
+    cursor.register("doc_changed", pa.table({"author_id": pa.array(sorted(changed_authors), pa.string())}))
+    rows = cursor.execute(
         "select author_id, author_id in (select author_id from doc_changed) "
         "or author_id in (select e.author_id from collaborator_edges_directed e "
         "                 where e.collaborator_id in (select author_id from doc_changed)) "
         "from profiles order by author_id"
     ).fetchall()
+    cursor.close()
     target = folder / PROFILES_DIR
     target.mkdir(exist_ok=True)
     rebuild: list[str] = []
