@@ -9,7 +9,6 @@ exported per author under ``publish/profiles/`` and rendered by ``pipeline repor
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,28 +21,7 @@ from pipeline.schemas.profile import ArxivListing, ArxivPaper, Collaborator, Pro
 from pipeline.sql_text import sql_list
 from pipeline.storage.lake import dataset_files
 from pipeline.storage.store import Store
-
-# Words an arXiv listing drops when it shortens an affiliation ("Harvard University" -> "harvard").
-_AFFILIATION_FILLER = {"university", "universität", "université", "universidad", "of", "the", "institute", "college"}
-
-
-def venue_label(venue: str | None) -> str | None:
-    """A venue as profile pages show it: OpenAlex's qualifier in brackets dropped
-    ("arXiv (Cornell University)" -> "arXiv")."""
-    if not venue:
-        return venue
-    return re.sub(r"\s*\([^()]*\)$", "", venue).strip() or venue
-
-
-def category_label(category: str | None) -> str | None:
-    """An arXiv category as listings show it: "cs.LG" -> "LG"."""
-    return category.rsplit(".", 1)[-1] if category else category
-
-
-def affiliation_label(name: str) -> str:
-    """The first distinctive word of an affiliation, lower case ("Harvard University" -> "harvard")."""
-    words = [w for w in re.findall(r"[^\W\d_]+", name) if w.lower() not in _AFFILIATION_FILLER]
-    return (words[0] if words else name).lower()
+from pipeline.warehouse.profile_documents import affiliation_label, category_label, venue_label
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
@@ -159,9 +137,9 @@ def _chunk_documents(con, ids: list[str], lake: Store | None, max_collaborators:
             from collaborator_edges_directed e join profiles p on p.author_id = e.collaborator_id
             where e.author_id in {wanted}
             qualify row_number() over (
-                partition by e.author_id order by e.shared_works desc, e.last_year desc nulls last, p.display_name
+                partition by e.author_id order by e.shared_works desc, e.last_year desc nulls last, p.display_name, e.collaborator_id
             ) <= ?
-            order by e.author_id, e.shared_works desc, e.last_year desc nulls last, p.display_name
+            order by e.author_id, e.shared_works desc, e.last_year desc nulls last, p.display_name, e.collaborator_id
             """,
             [ids, max_collaborators],
         )
@@ -170,7 +148,7 @@ def _chunk_documents(con, ids: list[str], lake: Store | None, max_collaborators:
         _rows(
             con,
             f"select author_id as for_author, topic_id, topic_display_name as display_name, works_count "
-            f"from topic_counts where author_id in {wanted} order by author_id, works_count desc, topic_display_name",
+            f"from topic_counts where author_id in {wanted} order by author_id, works_count desc, topic_display_name, topic_id",
             [ids],
         )
     )

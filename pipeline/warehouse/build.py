@@ -34,6 +34,7 @@ from pipeline.storage.publish import (
 from pipeline.storage.publish_mirror import mirror_export
 from pipeline.warehouse.inputs import create_raw_inputs, raw_input_names
 from pipeline.warehouse.models import Macro, Model, plan
+from pipeline.warehouse.profile_documents import ProfileExport, carry_over_documents, document_texts
 from pipeline.warehouse.variables import model_variables, set_variables
 
 StepCallback = Callable[[str], None]
@@ -62,6 +63,9 @@ class BuiltWarehouse:
     as_of: date
     row_counts: dict[str, int]
     todays_trust: pa.Table
+    # An incremental build: the authors whose rows it replaced, and their collaborators before it (their
+    # profile documents can change); the other documents are carried over. None: a full build.
+    changed_authors: frozenset[str] | None = None
 
 
 def todays_trust_rows(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> pa.Table:
@@ -140,11 +144,15 @@ def publish_warehouse(settings: Settings, built: BuiltWarehouse) -> list[Path]:
     write_table(layout.history, built.todays_trust, layout.trust_history_path(built.as_of))
     swap_in(built.path, layout.warehouse_path)
     discard_build(built.path)
-    return export_marts(layout)
+    if built.changed_authors is None:
+        return export_marts(layout)
+    return export_marts(layout, changed_authors=built.changed_authors)
 
 
-def export_marts(layout: DataLayout) -> list[Path]:
-    """Export every mart table to a new folder, then point ``publish`` at it."""
+def export_marts(layout: DataLayout, changed_authors: frozenset[str] | None = None) -> list[Path]:
+    """Export every mart table to a new folder, then point ``publish`` at it. ``changed_authors``
+    (after an incremental build): only their profile documents are rebuilt, see :func:`export_profiles`."""
+    previous = layout.publish_dir.resolve() if layout.publish_dir.is_symlink() else None
     folder = new_export_folder(layout)
     con = duckdb.connect(str(layout.warehouse_path), read_only=True)
     try:
@@ -158,7 +166,7 @@ def export_marts(layout: DataLayout) -> list[Path]:
         for table in tables:
             target = folder / f"{table}.parquet"
             con.execute(f"copy (select * from {table}) to {sql_string(target)} (format parquet, compression zstd)")
-        export_profiles(con, layout, folder)
+        export_profiles(con, layout, folder, changed_authors=changed_authors, previous=previous)
     finally:
         con.close()
     switch_publish(layout, folder)
@@ -167,9 +175,24 @@ def export_marts(layout: DataLayout) -> list[Path]:
     return [layout.publish_dir / f"{table}.parquet" for table in tables]
 
 
-def export_profiles(con: duckdb.DuckDBPyConnection, layout: DataLayout, folder: Path) -> int:
-    """Every author's profile document (what ``pipeline profile --json`` prints) into the export folder."""
-    from pipeline.profile_card import all_author_ids, profile_documents
+def export_profiles(
+    con: duckdb.DuckDBPyConnection,
+    layout: DataLayout,
+    folder: Path,
+    *,
+    changed_authors: frozenset[str] | None = None,
+    previous: Path | None = None,
+) -> ProfileExport:
+    """Every author's profile document (what ``pipeline profile --json`` prints) into the export folder.
 
-    documents = profile_documents(con, all_author_ids(con), lake=layout.lake)
-    return write_profile_documents(folder, ((d.author_id, d.model_dump_json(indent=2) + "\n") for d in documents))
+    With ``changed_authors`` (an incremental build) and a ``previous`` export, only the documents that
+    can differ are built: those of the changed authors and of everyone who has one of them as a
+    collaborator now (names and ranks in the collaborator list); the others are hard-linked from the
+    previous export (same bytes, same file). Removed authors have no document any more."""
+    carried = carry_over_documents(con, folder, changed_authors, previous) if changed_authors is not None else None
+    if carried is None:
+        written = write_profile_documents(folder, document_texts(con, lake=layout.lake))
+        return ProfileExport(written=written, carried=0)
+    linked, rebuild = carried
+    written = write_profile_documents(folder, document_texts(con, rebuild, lake=layout.lake))
+    return ProfileExport(written=written, carried=linked)

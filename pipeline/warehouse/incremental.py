@@ -169,13 +169,16 @@ def build_incremental(
             set_variables(con, model_variables(settings, as_of))
             con.execute(f"attach {sql_string(building)} as prev")
             stats, row_counts, todays_trust = _splice(con, layout, new_files, on_step, max_author_share)
+            changed = frozenset(r[0] for r in con.execute("select author_id from inc_document_authors").fetchall())
             con.execute("detach prev")
         finally:
             con.close()
     except BaseException:
         discard_build(building)
         raise
-    built = BuiltWarehouse(building, as_of, row_counts, todays_trust.cast(arrow_schema(TrustSnapshotRow)))
+    built = BuiltWarehouse(
+        building, as_of, row_counts, todays_trust.cast(arrow_schema(TrustSnapshotRow)), changed_authors=changed
+    )
     return built, stats
 
 
@@ -267,6 +270,13 @@ def _splice(con, layout, new_files, on_step, max_author_share):
     stats.authors = _count(con, "select author_id from inc_ta")
     stats.context_records = _count(con, "select 1 from inc_ctx_open") + _count(con, "select 1 from inc_ctx_arx")
 
+    # Whose profile documents can change: the affected authors and their collaborators before the splice
+    # (pipeline.warehouse.profile_documents adds those after it).
+    con.execute(
+        "create temp table inc_document_authors as select author_id from inc_ta "
+        "union select author_b from prev.collaborator_edges where author_a in (select author_id from inc_ta) "
+        "union select author_a from prev.collaborator_edges where author_b in (select author_id from inc_ta)"
+    )
     _step(on_step, "incremental: splice")
     row_counts: dict[str, int] = {}
     con.execute("begin transaction")

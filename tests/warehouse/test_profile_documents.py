@@ -1,0 +1,150 @@
+"""The published profile documents, built in DuckDB (pipeline.warehouse.profile_documents), are
+byte for byte the pydantic documents ``pipeline.profile_card`` builds (``model_dump_json(indent=2)``),
+valid against schemas/json/profile.schema.json, on the bundled sample and on a generated snapshot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import jsonschema
+import pytest
+
+from pipeline.config import Settings
+from pipeline.profile_card import all_author_ids, profile_documents
+from pipeline.run import build, collect_inputs, land_sources
+from pipeline.schemas.profile import ProfileDocument, Work
+from pipeline.storage.layout import PROFILES_DIR, DataLayout
+from pipeline.warehouse import profile_documents as documents
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "schemas" / "json" / "profile.schema.json").read_text())
+
+
+@pytest.fixture(scope="module", params=["sample", "generated"])
+def published(request, tmp_path_factory) -> Settings:
+    root = tmp_path_factory.mktemp(request.param)
+    source = "sample"
+    if request.param == "generated":
+        snapshot = root / "snapshot"
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "generate_snapshot.py"), "--works", "3000", "--out", str(snapshot)],
+            check=True,
+            capture_output=True,
+        )
+        source = f"openalex-snapshot:{snapshot}"
+    settings = Settings(data_dir=root / "data")
+    land_sources(collect_inputs([source]), settings)
+    build(settings)
+    return settings
+
+
+def pydantic_documents(settings: Settings) -> dict[str, str]:
+    """Today's documents: assembled in Python as ProfileDocument models."""
+    layout = DataLayout.of(settings)
+    con = duckdb.connect(str(layout.warehouse_path), read_only=True)
+    try:
+        docs = profile_documents(con, all_author_ids(con), lake=layout.lake)
+        return {d.author_id: d.model_dump_json(indent=2) + "\n" for d in docs}
+    finally:
+        con.close()
+
+
+def duckdb_documents(settings: Settings) -> dict[str, str]:
+    layout = DataLayout.of(settings)
+    con = duckdb.connect(str(layout.warehouse_path), read_only=True)
+    try:
+        return dict(documents.document_texts(con, lake=layout.lake))
+    finally:
+        con.close()
+
+
+def published_files(settings: Settings) -> dict[str, str]:
+    folder = DataLayout.of(settings).publish_dir / PROFILES_DIR
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.json"))}
+
+
+def test_published_documents_are_the_pydantic_documents_byte_for_byte(published):
+    expected = pydantic_documents(published)
+    files = published_files(published)
+    assert len(expected) > 20
+    assert sorted(files) == sorted(expected)
+    assert [author for author in expected if files[author] != expected[author]] == []
+    if published.data_dir.parent.name.startswith("sample"):  # the sample has arXiv listings: they are compared too
+        assert sum(json.loads(text)["arxiv"] is not None for text in files.values()) >= 3
+
+
+def test_published_documents_validate_against_the_json_schema(published):
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    for author_id, text in published_files(published).items():
+        errors = [e.message for e in validator.iter_errors(json.loads(text))]
+        assert errors == [], author_id
+        assert ProfileDocument.model_validate_json(text).author_id == author_id
+
+
+class _Fields:
+    """A stand-in model for object_sql: Work's fields in another order, or with one left out."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.__name__ = "Work"
+        self.model_fields = dict.fromkeys(names)
+
+
+@pytest.mark.parametrize("change", ["reordered", "dropped"])
+def test_a_reordered_or_dropped_field_is_caught(published, monkeypatch, change):
+    """The comparison sees one object's keys in another order, or one key missing."""
+    original = documents.object_sql
+    names = list(Work.model_fields)
+
+    def altered(model, fields, depth):
+        if model is not Work:
+            return original(model, fields, depth)
+        if change == "reordered":
+            swapped = [names[1], names[0], *names[2:]]
+            return original(_Fields(swapped), fields, depth)
+        return original(_Fields(names[:-1]), {k: v for k, v in fields.items() if k != names[-1]}, depth)
+
+    monkeypatch.setattr(documents, "object_sql", altered)
+    expected = pydantic_documents(published)
+    texts = duckdb_documents(published)
+    with_works = [a for a, text in expected.items() if json.loads(text)["works"]]
+    assert with_works
+    assert [a for a in with_works if texts[a] == expected[a]] == []
+    assert all(json.loads(texts[a]) != json.loads(expected[a]) for a in with_works) == (change == "dropped")
+
+
+def test_every_model_field_needs_an_expression():
+    with pytest.raises(ValueError, match=r"Work: no SQL for \['abstract'\]"):
+        documents.object_sql(Work, {name: "null" for name in Work.model_fields if name != "abstract"}, 0)
+
+
+def test_odd_strings_and_numbers_are_written_as_pydantic_writes_them(published, tmp_path):
+    """Control characters (DuckDB's JSON writer spells \\u001F, pydantic \\u001f) and floats far from
+    the usual range (1e16, 1e-7) in a copy of the warehouse: the documents still match byte for byte."""
+    layout = DataLayout.of(published)
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes(layout.warehouse_path.read_bytes())
+    con = duckdb.connect(str(copy))
+    con.execute(
+        "update works set title = title || chr(31) || chr(11) || '\\u001F' where work_id = (select min(work_id) from works)"
+    )
+    con.execute(
+        "update trust_snapshots set components = json_object('big', 1e16, 'tiny', 1e-7, 'plain', 6) "
+        "where author_id = (select min(author_id) from profiles)"
+    )
+    con.close()
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        expected = {
+            d.author_id: d.model_dump_json(indent=2) + "\n"
+            for d in profile_documents(con, all_author_ids(con), lake=layout.lake)
+        }
+        texts = dict(documents.document_texts(con, lake=layout.lake))
+    finally:
+        con.close()
+    odd = [a for a, text in expected.items() if "\\u001f" in text or "1e+16" in text]
+    assert len(odd) >= 2
+    assert [a for a in expected if texts[a] != expected[a]] == []
