@@ -52,6 +52,8 @@ WORK_BASE = 4_000_000_000  # W4000000000 + index  (W + 10 digits)
 AUTHOR_BASE = 5_100_000_000  # A5100000000 + index (A5 + 9 digits)
 MERGED_BASE = 5_900_000_000  # merged-away author ids
 FIRST_DATE = date(2025, 1, 6)
+# Bumped whenever the records' shape changes, so that run_bench.py never reuses an older snapshot.
+SHAPE = 2
 
 # ------------------------------------------------------------------------------------
 # Vocabulary and reference pools (built once, deterministically, from a fixed seed).
@@ -738,7 +740,7 @@ def generate(out: Path, *, works: int, authors: int | None = None, seed: int = 1
     if (out / "data").exists():
         raise SystemExit(f"{out}/data already exists; pick an empty folder")
     started = time.perf_counter()
-    summary: dict = {"works": works, "authors": n_authors, "seed": seed, "merged_ids": merged,
+    summary: dict = {"works": works, "authors": n_authors, "seed": seed, "shape": SHAPE, "merged_ids": merged,
                      "dup_rate": dup_rate, "hyper_rate": hyper_rate, "abstract_rate": abstract_rate,
                      "per_part": per_part, "gzip_level": level}
     tasks = {entity: [(cfg, entity, str(out), p, k, s, e, level) for p, k, s, e in layout.parts()]
