@@ -69,7 +69,7 @@ def target_lines(result: dict) -> list[str]:
         return [f"{n:,} works: `pipeline` not run, targets not checked."]
     if p["wall"] is None:
         return [f"**{n:,} works: `pipeline run` FAILED (exit {p['failed']}) after {p['failed_after']} s, "
-                f"peak RSS {p['tree_rss_mb']:,.0f} MB: speed and memory targets missed.**"]
+                f"peak RSS {p['tree_rss_mb']:,.0f} MB: speed and memory targets not met (no complete run).**"]
     ratio = result["ratio"]
     tree = p["tree_rss_mb"]
     speed = "met" if ratio >= SPEED_TARGET else "missed"
