@@ -23,7 +23,7 @@ help:
 	@echo "make run    install into .venv/ and run the pipeline on the bundled sample"
 	@echo "make test   install if needed and run the whole test suite"
 	@echo "make airflow  a local Airflow 3 (Postgres metadata DB, Redis event bus) with this repo's DAGs"
-	@echo "make bench  run the benchmark (bench/run_bench.py) and update BENCHMARKS.md"
+	@echo "make bench  run the benchmark at SIZES (bench/bench_sizes.py) and update BENCHMARKS.md"
 
 $(UV):
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
@@ -68,8 +68,20 @@ test: install services
 test-fast: install
 	$(VENV)/bin/python -m pytest -m "not e2e" --ignore=tests/e2e
 
+# make bench [SIZES="100000 1000000 2000000"] [SNAPSHOT_DIR=folder of kept snapshots] [SEED=1] [PHASES_MAX=300000]
+# One run_bench.py run per size on the same files: raw typed DuckDB read, `pipeline run`, dlt; then
+# the scaling table, the targets and bench/scaling.png. dlt comes from the `bench` dependency group,
+# which only this target installs (uv sync keeps the dev group; `make install` does not add it).
+SIZES ?= 100000
+SEED ?= 1
+PHASES_MAX ?= 300000
+SNAPSHOT_DIR ?=
+BENCH_ARGS ?=
+
 bench: install
-	$(VENV)/bin/python bench/run_bench.py
+	$(UV) sync --frozen --group bench --python $(PYTHON)
+	$(VENV)/bin/python bench/bench_sizes.py --sizes "$(SIZES)" --seed $(SEED) --phases-max $(PHASES_MAX) \
+	  $(foreach d,$(SNAPSHOT_DIR),--snapshot-dir $(d)) $(BENCH_ARGS)
 
 lock: | $(UV)
 	$(UV) lock
