@@ -72,6 +72,9 @@ _MAX_PASSES = 6
 # Kept between builds beside the marts (not published): the arXiv matching's evidence per author.
 _STATE_SCHEMA = "incremental"
 _EVIDENCE = "int_arxiv_name_evidence"
+# What an incremental build spliced in, for its gate (pipeline.quality.gate.changed_keys): key column ->
+# the table of its deleted or inserted keys. Only in a warehouse file an incremental build made.
+CHANGED_KEYS = {"work_id": f"{_STATE_SCHEMA}.changed_works", "author_id": f"{_STATE_SCHEMA}.changed_authors"}
 
 
 class Fallback(Exception):
@@ -290,6 +293,8 @@ def _splice(con, layout, new_files, on_step, max_author_share):
             _splice_table(con, model.name)
         con.execute(f"delete from prev.{_STATE_SCHEMA}.{_EVIDENCE} where author_id in (select author_id from inc_ta)")
         con.execute(f"insert into prev.{_STATE_SCHEMA}.{_EVIDENCE} select * from inc_evidence_new")
+        con.execute(f"create or replace table prev.{CHANGED_KEYS['work_id']} as select work_id from inc_tw_all")
+        con.execute(f"create or replace table prev.{CHANGED_KEYS['author_id']} as select author_id from inc_ta")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -30,7 +30,7 @@ from pipeline.storage.parquet import write_table
 from pipeline.storage.publish import swap_in
 from pipeline.warehouse.build import build_warehouse
 from pipeline.warehouse.fingerprint import code_fingerprint, input_listing
-from pipeline.warehouse.incremental import FULL, INCREMENTAL, build_incremental, choose_mode
+from pipeline.warehouse.incremental import CHANGED_KEYS, FULL, INCREMENTAL, build_incremental, choose_mode
 
 AS_OF = date(2026, 1, 1)
 FIRST = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "John"]
@@ -297,13 +297,11 @@ class World:
 def _tables(path) -> list[str]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        # every table, the incremental build's kept state (schema incremental) too
-        return [
-            r[0]
-            for r in con.execute(
-                "select table_schema || '.' || table_name from information_schema.tables order by 1"
-            ).fetchall()
-        ]
+        # every table, the incremental build's kept state (schema incremental) too, but not the
+        # record of what the last incremental build changed (for its gate; a full build has none)
+        changed = set(CHANGED_KEYS.values())
+        names = con.execute("select table_schema || '.' || table_name from information_schema.tables order by 1")
+        return [name for (name,) in names.fetchall() if name not in changed]
     finally:
         con.close()
 
