@@ -81,14 +81,29 @@ LAST = [
 ]
 
 
-def _names_sql() -> str:
+WORST_CASE_NAMES = 10_000  # 40 first x 250 last names: ~33 authors per name at 1M works
+NAMES_PER_AUTHOR = 10  # the default name space: ~10% of the authors share their name with another
+
+
+def _names_sql(distinct: int) -> str:
+    """A name for author number ``a`` out of ``distinct`` names. Up to 10,000 names: first x last
+    name (``a`` mod ``distinct``, every name shared evenly: the worst case); more: a hash of
+    ``a`` picks one of ``distinct`` names (a first name, a middle initial, a last name and from
+    the 260,001st name a second last name), so a few names repeat and most do not."""
     first = ", ".join(f"'{n}'" for n in FIRST.split())
     last = ", ".join(f"'{n}'" for n in LAST)
-    return f"[{first}][1 + a % 40] || ' ' || [{last}][1 + (a // 40) % 250]"
+    if distinct <= WORST_CASE_NAMES:
+        return f"[{first}][1 + (a % {distinct}) % 40] || ' ' || [{last}][1 + ((a % {distinct}) // 40) % 250]"
+    n = f"(hash(a, 7) % {distinct})::bigint"
+    return (
+        f"[{first}][1 + {n} % 40] || ' ' || chr((65 + ({n} // 40) % 26)::integer) || '. ' "
+        f"|| [{last}][1 + ({n} // 1040) % 250] "
+        f"|| case when {n} >= 260000 then '-' || [{last}][1 + ({n} // 260000) % 250] else '' end"
+    )
 
 
-def works_sql(start: int, stop: int, authors: int, updated: str, file_name: str) -> str:
-    name = _names_sql()
+def works_sql(start: int, stop: int, authors: int, updated: str, file_name: str, names: int) -> str:
+    name = _names_sql(names)
     return f"""
     with w as (select i, hash(i, 1) as h from range({start}, {stop}) t(i)),
     entries as (
@@ -113,8 +128,8 @@ def works_sql(start: int, stop: int, authors: int, updated: str, file_name: str)
     """
 
 
-def authors_sql(start: int, stop: int, updated: str, file_name: str, rename: str | None = None) -> str:
-    name = f"'{rename}'" if rename else _names_sql()
+def authors_sql(start: int, stop: int, updated: str, file_name: str, names: int, rename: str | None = None) -> str:
+    name = f"'{rename}'" if rename else _names_sql(names)
     return f"""
     select 'A' || (5100000000 + a) as author_id, null::varchar as orcid, {name} as display_name,
         10::bigint as openalex_works_count, 5::bigint as openalex_cited_by_count, 2::bigint as h_index,
@@ -145,14 +160,16 @@ def land(con, layout: DataLayout, sql: str, model, source: str, entity: str, day
     return table.num_rows
 
 
-def generate(layout: DataLayout, works: int, per_file: int, log, arxiv_every: int = 50) -> int:
+def generate(layout: DataLayout, works: int, per_file: int, log, arxiv_every: int, names: int) -> int:
     authors = max(works // 3, 1)
     con = duckdb.connect()
     day = date(2025, 1, 1)
     for number, start in enumerate(range(0, works, per_file)):
         stop = min(start + per_file, works)
         name = f"works-{number}.jsonl"
-        con.execute(f"create or replace temp table chunk as {works_sql(start, stop, authors, '2025-01-01', name)}")
+        con.execute(
+            f"create or replace temp table chunk as {works_sql(start, stop, authors, '2025-01-01', name, names)}"
+        )
         land(con, layout, "select * from chunk", WorkRow, "openalex-snapshot", "works", day, f"works-{number}")
         if arxiv_every:
             entries = arxiv_sql("chunk", f"arxiv-{number}.jsonl", arxiv_every)
@@ -163,7 +180,7 @@ def generate(layout: DataLayout, works: int, per_file: int, log, arxiv_every: in
         land(
             con,
             layout,
-            authors_sql(start, stop, "2025-01-01", f"authors-{number}.jsonl"),
+            authors_sql(start, stop, "2025-01-01", f"authors-{number}.jsonl", names),
             AuthorRow,
             "openalex-snapshot",
             "authors",
@@ -174,7 +191,7 @@ def generate(layout: DataLayout, works: int, per_file: int, log, arxiv_every: in
     return authors
 
 
-def refresh_one_author(layout: DataLayout, warehouse: Path, authors: int) -> dict:
+def refresh_one_author(layout: DataLayout, warehouse: Path, authors: int, names: int) -> dict:
     """New versions of every work of one author with a typical number of works, and their author record."""
     con = duckdb.connect(str(warehouse), read_only=True)
     author_id, count = con.execute(
@@ -189,7 +206,7 @@ def refresh_one_author(layout: DataLayout, warehouse: Path, authors: int) -> dic
     numbers = sorted(int(w[1:]) - 4000000000 for w in work_ids)
     parts = []
     for i in numbers:
-        parts.append(works_sql(i, i + 1, authors, "2025-02-01", "refresh-works.jsonl"))
+        parts.append(works_sql(i, i + 1, authors, "2025-02-01", "refresh-works.jsonl", names))
     union = " union all ".join(f"select * from ({p})" for p in parts)
     lake.execute(
         f"create temp table refreshed as select * replace (cited_by_count + 1 as cited_by_count, "
@@ -200,7 +217,7 @@ def refresh_one_author(layout: DataLayout, warehouse: Path, authors: int) -> dic
     land(
         lake,
         layout,
-        authors_sql(a, a + 1, "2025-02-01", "refresh-authors.jsonl", rename="Refreshed Name"),
+        authors_sql(a, a + 1, "2025-02-01", "refresh-authors.jsonl", names, rename="Refreshed Name"),
         AuthorRow,
         "openalex-snapshot",
         "authors",
@@ -234,6 +251,21 @@ def timed_build(settings: Settings) -> dict:
     }
 
 
+def shared_names(layout: DataLayout) -> float:
+    """The share of the authors whose name (as their record gives it) another author has too."""
+    con = duckdb.connect()
+    layout.lake.attach(con)
+    files = layout.lake.for_duckdb(
+        f"{partition(layout.lake, 'openalex-snapshot', 'authors', date(2025, 1, 1))}/*.parquet"
+    )
+    share = con.execute(
+        "select avg((n > 1)::integer) from (select count(*) over (partition by display_name) as n "
+        f"from read_parquet('{files}'))"
+    ).fetchall()[0][0]
+    con.close()
+    return round(share, 4)
+
+
 def compare(a: Path, b: Path) -> dict:
     con = duckdb.connect()
     con.execute(f"attach '{a}' as a (read_only)")
@@ -241,12 +273,13 @@ def compare(a: Path, b: Path) -> dict:
     tables = [
         r[0]
         for r in con.execute(
-            "select table_name from information_schema.tables where table_catalog = 'a' order by 1"
+            "select table_schema || '.' || table_name from information_schema.tables where table_catalog = 'a' "
+            "order by 1"
         ).fetchall()
     ]
     found = {}
     for t in tables:
-        if t == "quality_runs":
+        if t == "main.quality_runs" or t.startswith("incremental.changed_"):  # gate runs; the last change
             continue
         x = con.execute(f"select count(*) from (select * from a.{t} except all select * from b.{t})").fetchall()[0][0]
         y = con.execute(f"select count(*) from (select * from b.{t} except all select * from a.{t})").fetchall()[0][0]
@@ -265,25 +298,33 @@ def main() -> int:
         "--memory-limit", default="8GB", help="PIPELINE_DUCKDB_MEMORY_LIMIT for the builds (1GB is too little at 1M)"
     )
     parser.add_argument("--arxiv-every", type=int, default=50, help="one work in N also as an arXiv entry; 0: none")
+    parser.add_argument(
+        "--distinct-names",
+        type=int,
+        default=None,
+        help=f"distinct author names (default: {NAMES_PER_AUTHOR} per author, ~10%% of the authors share a name; "
+        f"{WORST_CASE_NAMES}: the worst case, every name shared by ~33 authors at 1M works)",
+    )
     parser.add_argument("--verify", action="store_true", help="also build fully and compare every table")
     args = parser.parse_args()
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    data_dir = args.out / f"works-{args.works}-arxiv-{args.arxiv_every}"
+    names = args.distinct_names or NAMES_PER_AUTHOR * max(args.works // 3, 1)
+    data_dir = args.out / f"works-{args.works}-arxiv-{args.arxiv_every}-names-{names}"
     shutil.rmtree(data_dir, ignore_errors=True)
     settings = Settings(data_dir=data_dir, as_of=AS_OF, duckdb_memory_limit=args.memory_limit)
     layout = DataLayout.of(settings)
     load = os.getloadavg()[0]
     t = time.perf_counter()
     log(f"generating {args.works:,} works into {layout.lake_uri}")
-    authors = generate(layout, args.works, args.per_file, log, args.arxiv_every)
+    authors = generate(layout, args.works, args.per_file, log, args.arxiv_every, names)
     generated_s = time.perf_counter() - t
     log("full build")
     full = timed_build(settings)
     log(json.dumps(full))
-    refreshed = refresh_one_author(layout, layout.warehouse_path, authors)
+    refreshed = refresh_one_author(layout, layout.warehouse_path, authors, names)
     log(f"refreshing {refreshed}")
     incremental = timed_build(settings)
     log(json.dumps(incremental))
@@ -291,6 +332,8 @@ def main() -> int:
         "works": args.works,
         "authors": authors,
         "arxiv_every": args.arxiv_every,
+        "distinct_names": names,
+        "authors_sharing_a_name": shared_names(layout),
         "generate_s": round(generated_s, 1),
         "load_average_at_start": load,
         "cores": os.cpu_count(),

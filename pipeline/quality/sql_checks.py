@@ -165,18 +165,29 @@ def _summary(element: int, missing: int, unexpected: int, examples: list, with_m
     return result
 
 
+def _present(c: Check) -> str:
+    """The rows a key check looks at: a value (unique), or not every value missing (compound)."""
+    if c.kind == "unique":
+        return f"{_q(c.columns[0])} is not null"
+    return "not (" + " and ".join(f"{_q(x)} is null" for x in c.columns) + ")"
+
+
 def evaluate(con: duckdb.DuckDBPyConnection, relation: str, checks: list[Check]) -> list[tuple[bool, dict]]:
     """(success, GX SUMMARY result dict) for every check, in order."""
     rel = f"({relation}) as checked"
     maps = [c for c in checks if c.kind in ("map", "pair")]
+    keys = [c for c in checks if c.kind in ("unique", "compound")]
     aggregates = ["count(*)"]
     for c in maps:
         ignored = c.ignored if c.ignored is not None else f"{_q(c.columns[0])} is null"
         aggregates.append(f"count(*) filter (where {ignored})")
         aggregates.append(f"count(*) filter (where not ({ignored}) and ({c.unexpected}))")
+    for c in keys:  # rows a key check does not look at, in the same scan
+        aggregates.append(f"count(*) filter (where not ({_present(c)}))")
     row = con.execute(f"select {', '.join(aggregates)} from {rel}").fetchone()
     element = row[0]
     counts = {id(c): (row[1 + 2 * i], row[2 + 2 * i]) for i, c in enumerate(maps)}
+    absent = {id(c): row[1 + 2 * len(maps) + i] for i, c in enumerate(keys)}
 
     out: list[tuple[bool, dict]] = []
     for c in checks:
@@ -210,12 +221,10 @@ def evaluate(con: duckdb.DuckDBPyConnection, relation: str, checks: list[Check])
             out.append((success, result))
             continue
         # uniqueness: every row whose value (or combination) occurs more than once is unexpected
-        if c.kind == "unique":
-            present = f"{cols} is not null"
-        else:
-            present = "not (" + " and ".join(f"{_q(x)} is null" for x in c.columns) + ")"
-        missing, unexpected = con.execute(
-            f"select (select count(*) from {rel} where not ({present})), coalesce(sum(n), 0) from "
+        present = _present(c)
+        missing = absent[id(c)]
+        (unexpected,) = con.execute(
+            f"select coalesce(sum(n), 0) from "
             f"(select count(*) as n from {rel} where {present} group by {cols} having count(*) > 1)"
         ).fetchone()
         examples = []

@@ -49,6 +49,9 @@ class SuiteResult:
     success: bool
     failures: list[str]
     expectations: list[ExpectationResult] = field(default_factory=list)
+    # what was checked: "table" (every row), or after an incremental build "changed rows" (row-level
+    # expectations on the spliced rows, keys over the rows sharing a changed key, the rest on the table)
+    scope: str = "table"
 
 
 def _bound(value, today: date):
@@ -117,6 +120,7 @@ class QualityProject:
             else:
                 self.context.add_data_docs_site(site_name="pipeline", site_config=site)
         self.source = self.context.data_sources.add_or_update_pandas("pipeline_frames")
+        self._kept = set(self.context.validation_results_store.list_keys()) if docs_dir is not None else set()
 
     def validate(self, name: str, suite_name: str, frame: pd.DataFrame, expectations: list) -> SuiteResult:
         """Run ``expectations`` on ``frame`` as the stored suite ``suite_name``."""
@@ -213,11 +217,18 @@ class QualityProject:
         failures = [f"{d.label} failed; e.g. {d.examples or d.observed_value}" for d in details if not d.success]
         return SuiteResult(name=name, success=result.success, failures=failures, expectations=details)
 
-    def build_docs(self) -> Path | None:
-        """Render Data Docs; returns the index page."""
+    def build_docs(self, *, everything: bool = False) -> Path | None:
+        """Render Data Docs; returns the index page. Only the pages of the results stored since this
+        project was opened, and the index (the pages of earlier runs are already rendered, and
+        rendering every stored run again grows with the history): ``everything`` renders all."""
         if self.docs_dir is None:
             return None
-        self.context.build_data_docs(site_names=["pipeline"])
+        if everything or not (self.docs_dir / "index.html").exists():
+            self.context.build_data_docs(site_names=["pipeline"])
+        else:
+            new = [k for k in self.context.validation_results_store.list_keys() if k not in self._kept]
+            self.context.build_data_docs(site_names=["pipeline"], resource_identifiers=new)
+        self._kept = set(self.context.validation_results_store.list_keys())
         return self.docs_dir / "index.html"
 
 

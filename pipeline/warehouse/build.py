@@ -105,6 +105,8 @@ def run_macro(con: duckdb.DuckDBPyConnection, macro: Macro) -> None:
 
 def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | None = None) -> BuiltWarehouse:
     """Build every model into a new database file; returns it unpublished."""
+    from pipeline.warehouse.incremental import save_state
+
     layout = DataLayout.of(settings)
     layout.data_dir.mkdir(parents=True, exist_ok=True)
     building = layout.building_path()
@@ -127,6 +129,7 @@ def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | 
                 run_model(con, step)
                 if step.materialized == "table":
                     row_counts[step.name] = con.execute(f"select count(*) from {step.name}").fetchall()[0][0]
+            save_state(con)  # what the next incremental build needs (pipeline.warehouse.incremental)
             todays_trust = todays_trust_rows(con)
             con.execute("checkpoint")
         finally:

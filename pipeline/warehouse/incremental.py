@@ -69,6 +69,12 @@ _WHOLE = frozenset({"raw_merged_authors", "raw_quarantine", "raw_quality_runs"})
 _MAX_AUTHOR_SHARE = 0.25
 _SMALL = 10_000
 _MAX_PASSES = 6
+# Kept between builds beside the marts (not published): the arXiv matching's evidence per author.
+_STATE_SCHEMA = "incremental"
+_EVIDENCE = "int_arxiv_name_evidence"
+# What an incremental build spliced in, for its gate (pipeline.quality.gate.changed_keys): key column ->
+# the table of its deleted or inserted keys. Only in a warehouse file an incremental build made.
+CHANGED_KEYS = {"work_id": f"{_STATE_SCHEMA}.changed_works", "author_id": f"{_STATE_SCHEMA}.changed_authors"}
 
 
 class Fallback(Exception):
@@ -141,6 +147,7 @@ class IncrementalStats:
     works: int = 0  # work ids deleted or inserted
     authors: int = 0  # author ids deleted or inserted
     context_records: int = 0  # records read to recompute them
+    arxiv_entries: int = 0  # arXiv entries recomputed (changed, or their name matching may change)
     passes: int = 0
 
 
@@ -199,6 +206,11 @@ def _splice(con, layout, new_files, on_step, max_author_share):
     for entity in CATALOG.datasets():
         create_lake_view(con, f"new_{entity}", layout, entity, new_files.get(entity, []))
     _check_whole_tables(models)
+    if not con.execute(
+        "select 1 from duckdb_tables() where database_name = 'prev' and schema_name = ? and table_name = ?",
+        [_STATE_SCHEMA, _EVIDENCE],
+    ).fetchall():
+        raise Fallback("the previous warehouse keeps no arXiv name evidence (built before it was kept)")
 
     # Merged-id resolution first: unchanged (new merged ids make a full build), read whole.
     by_name = {m.name: m for m in models}
@@ -236,11 +248,14 @@ def _splice(con, layout, new_files, on_step, max_author_share):
         if total_authors >= _SMALL and affected > max_author_share * total_authors:
             raise Fallback(f"the change touches {affected} of {total_authors} authors: a full build is cheaper")
         _step(on_step, f"incremental: context (pass {stats.passes})")
-        _context(con, has_arxiv)
+        _context(con)
         _restricted_inputs(con)
+        con.execute(f"drop view if exists {_EVIDENCE}")
         for model in models:
             _step(on_step, model.key)
             run_model(con, model)
+            if model.name == _EVIDENCE:
+                _evidence_view(con)
         con.execute(
             "create or replace temp table inc_tw_new as select distinct work_id from work_sources where "
             "(source = 'openalex' and source_record_id in (select id from inc_r_open)) "
@@ -269,6 +284,7 @@ def _splice(con, layout, new_files, on_step, max_author_share):
     stats.works = _count(con, "select work_id from inc_tw_all")
     stats.authors = _count(con, "select author_id from inc_ta")
     stats.context_records = _count(con, "select 1 from inc_ctx_open") + _count(con, "select 1 from inc_ctx_arx")
+    stats.arxiv_entries = _count(con, "select id from inc_r_arx")
 
     # Whose profile documents can change: the affected authors and their collaborators before the splice
     # (pipeline.warehouse.profile_documents adds those after it).
@@ -285,6 +301,10 @@ def _splice(con, layout, new_files, on_step, max_author_share):
             if model.layer != "marts" or model.materialized != "table":
                 continue
             _splice_table(con, model.name)
+        con.execute(f"delete from prev.{_STATE_SCHEMA}.{_EVIDENCE} where author_id in (select author_id from inc_ta)")
+        con.execute(f"insert into prev.{_STATE_SCHEMA}.{_EVIDENCE} select * from inc_evidence_new")
+        con.execute(f"create or replace table prev.{CHANGED_KEYS['work_id']} as select work_id from inc_tw_all")
+        con.execute(f"create or replace table prev.{CHANGED_KEYS['author_id']} as select author_id from inc_ta")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -358,8 +378,45 @@ def _complete_components(con, open_table: str, arx_table: str) -> None:
 
 
 def _close_records(con, has_arxiv: bool) -> None:
-    """Grow inc_r_open/inc_r_arx to a union of whole components of the new record graph,
-    plus the arXiv entries whose author matching may change (and their components)."""
+    """Grow inc_r_open/inc_r_arx to a union of whole components of the new record graph
+    (the changed records), then add the arXiv entries whose author matching may change
+    and their components (recomputed, but unchanged themselves).
+
+    inc_ma: the authors whose evidence for the arXiv matching (int_arxiv_name_evidence:
+    their names, works and co-authors) may change, i.e. the authors listed on a changed
+    record and those with a new author record. The entries to recompute are those
+    listing one of their old or new name keys; their own authors' evidence does not
+    change (it is computed from OpenAlex records only), so this does not cascade."""
+    _link_closure(con)
+    con.execute(
+        "create or replace temp table inc_ma as "
+        "select distinct resolve_author_id(e.author_id) as author_id from "
+        "(select unnest(authorships) as e from lake_works where work_id in (select id from inc_r_open)) "
+        "where e.author_id is not null "
+        "union select author_id from inc_seed_authors"
+    )
+    if not has_arxiv:
+        return
+    con.execute(f"create or replace temp table inc_ma_listed as {_listed('inc_ma')}")
+    # old keys: the kept evidence; new keys: every version of their author records and of the changed records
+    con.execute(
+        f"create or replace temp table inc_names as select key as name_key from prev.{_STATE_SCHEMA}.{_EVIDENCE} "
+        "where kind = 'name' and author_id in (select author_id from inc_ma) "
+        "union select normalize_person_name(display_name) from lake_authors "
+        "where author_id in (select author_id from inc_ma_listed) "
+        "union select normalize_person_name(e.display_name) from "
+        "(select unnest(authorships) as e from lake_works where work_id in (select id from inc_r_open))"
+    )
+    con.execute(
+        "insert into inc_r_arx select distinct arxiv_id from inc_arxiv_names "
+        "where name_key in (select name_key from inc_names) and arxiv_id not in (select id from inc_r_arx)"
+    )
+    _link_closure(con)
+
+
+def _link_closure(con) -> None:
+    """Grow inc_r_open/inc_r_arx until they are a union of whole components: every member of their
+    previous works, and every record a DOI, arXiv id or title+year could link them to."""
     while True:
         before = _count(con, "select id from inc_r_open union all select id from inc_r_arx")
         _complete_components(con, "inc_r_open", "inc_r_arx")
@@ -394,41 +451,16 @@ def _close_records(con, has_arxiv: bool) -> None:
             "     and normalize_title(title) in (select title_key from inc_title_keys))) "
             "and arxiv_id not in (select id from inc_r_arx)"
         )
-        # Authors whose names, works or co-authors (as the arXiv matching sees them) may change.
-        con.execute(
-            "create or replace temp table inc_ma as "
-            "select distinct resolve_author_id(e.author_id) as author_id from "
-            "(select unnest(authorships) as e from lake_works where work_id in (select id from inc_r_open)) "
-            "where e.author_id is not null "
-            "union select author_id from inc_seed_authors"
-        )
-        if has_arxiv:
-            con.execute(f"create or replace temp table inc_ma_listed as {_listed('inc_ma')}")
-            con.execute(
-                "create or replace temp table inc_ma_records as select id from inc_r_open union "
-                "select source_record_id from prev.work_sources where source = 'openalex' and work_id in "
-                "(select work_id from prev.authorships where author_id in (select author_id from inc_ma))"
-            )
-            con.execute(
-                "create or replace temp table inc_names as "
-                "select normalize_person_name(display_name) as name_key from lake_authors "
-                "where author_id in (select author_id from inc_ma_listed) "
-                "union select normalize_person_name(e.display_name) from "
-                "(select unnest(authorships) as e from lake_works where work_id in (select id from inc_ma_records)) "
-                "where e.author_id in (select author_id from inc_ma_listed)"
-            )
-            con.execute(
-                "insert into inc_r_arx select distinct arxiv_id from inc_arxiv_names "
-                "where name_key in (select name_key from inc_names) and arxiv_id not in (select id from inc_r_arx)"
-            )
         after = _count(con, "select id from inc_r_open union all select id from inc_r_arx")
         if after == before:
             return
 
 
-def _context(con, has_arxiv: bool) -> None:
-    """inc_ctx_open / inc_ctx_arx (records to read) and inc_cu (authors whose records to read)."""
-    # Level 1: the changed records, and every work of an affected author (whole components).
+def _context(con) -> None:
+    """inc_ctx_open / inc_ctx_arx (records to read) and inc_cu (authors whose records to read):
+    the changed records, and every work of an affected author (whole components). The arXiv
+    entries among them are matched against the kept evidence of every other author
+    (:func:`_evidence_view`), so the works of their namesakes need not be read."""
     con.execute(
         "create or replace temp table inc_l1_open as select id from inc_r_open "
         "union select id from inc_l1_extra where source = 'openalex' "
@@ -448,56 +480,28 @@ def _context(con, has_arxiv: bool) -> None:
     )
     con.execute("create or replace temp table inc_ctx_open as select id from inc_l1_open")
     con.execute("create or replace temp table inc_ctx_arx as select id from inc_l1_arx")
-    con.execute("create or replace temp table inc_cand (author_id varchar)")
-    if has_arxiv and _count(con, "select 1 from inc_l1_arx") > 0:
-        # Level 2: for every arXiv entry read, the authors its names could match, all of their works,
-        # and every arXiv-linked work that lists one of those names.
-        con.execute(
-            "create or replace temp table inc_n1 as select distinct name_key from inc_arxiv_names "
-            "where arxiv_id in (select id from inc_l1_arx) and name_key is not null"
-        )
-        if not _exists(con, "inc_author_names"):
-            con.execute(
-                "create temp table inc_author_names as select distinct resolve_author_id(author_id) as author_id, "
-                "normalize_person_name(display_name) as name_key from lake_authors where display_name is not null"
-            )
-            con.execute(
-                "create temp table inc_linked_records as select source_record_id as id from prev.work_sources "
-                "where source = 'openalex' and work_id in (select work_id from prev.work_sources where source = 'arxiv') "
-                "union select id from inc_r_open"
-            )
-            con.execute(
-                "create temp table inc_linked_names as select distinct work_id as id, "
-                "resolve_author_id(e.author_id) as author_id, normalize_person_name(e.display_name) as name_key from "
-                "(select work_id, unnest(authorships) as e from lake_works "
-                " where work_id in (select id from inc_linked_records)) where e.author_id is not null"
-            )
-        con.execute(
-            "create or replace temp table inc_cand as "
-            "select author_id from inc_author_names where name_key in (select name_key from inc_n1) "
-            "union select author_id from inc_linked_names where name_key in (select name_key from inc_n1)"
-        )
-        con.execute(
-            "create or replace temp table inc_l2_open as "
-            "select id from inc_linked_names where name_key in (select name_key from inc_n1) "
-            "union select source_record_id from prev.work_sources where source = 'openalex' and work_id in "
-            "(select work_id from prev.authorships where author_id in (select author_id from inc_cand))"
-        )
-        con.execute(
-            "create or replace temp table inc_l2_arx as select source_record_id as id from prev.work_sources "
-            "where source = 'arxiv' and work_id in "
-            "(select work_id from prev.authorships where author_id in (select author_id from inc_cand))"
-        )
-        _complete_components(con, "inc_l2_open", "inc_l2_arx")
-        con.execute("insert into inc_ctx_open select id from inc_l2_open except select id from inc_ctx_open")
-        con.execute("insert into inc_ctx_arx select id from inc_l2_arx except select id from inc_ctx_arx")
+    con.execute("create or replace temp table inc_cu as select author_id from inc_ta")
+
+
+def _evidence_view(con) -> None:
+    """The evidence the arXiv matching reads: the kept rows of every author the change does not
+    touch, and the rows just computed (from each one's whole context) of those it does."""
     con.execute(
-        "create or replace temp table inc_cu as select author_id from inc_ta union select author_id from inc_cand"
+        f"create or replace temp table inc_evidence_new as select * from {_EVIDENCE} "
+        "where author_id in (select author_id from inc_ta)"
+    )
+    con.execute(f"drop table {_EVIDENCE}")
+    con.execute(
+        f"create temp view {_EVIDENCE} as select * from prev.{_STATE_SCHEMA}.{_EVIDENCE} "
+        "where author_id not in (select author_id from inc_ta) union all select * from inc_evidence_new"
     )
 
 
-def _exists(con, table: str) -> bool:
-    return bool(con.execute("select 1 from duckdb_tables() where table_name = ?", [table]).fetchall())
+def save_state(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep what the next incremental build needs beyond the marts (schema ``incremental``, not
+    published): the arXiv matching's evidence per author. Called by the full build."""
+    con.execute(f"create schema if not exists {_STATE_SCHEMA}")
+    con.execute(f"create or replace table {_STATE_SCHEMA}.{_EVIDENCE} as select * from {_EVIDENCE}")
 
 
 def _restricted_inputs(con) -> None:

@@ -15,7 +15,12 @@ AS_OF = ("--as-of", "2026-01-01")
 def _tables(warehouse) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        names = [r[0] for r in con.execute("select table_name from information_schema.tables order by 1").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main' order by 1"
+            ).fetchall()
+        ]
         skip = {"quality_runs"}  # the gate runs themselves: a new run id each build
         return {t: sorted(con.execute(f"select * from {t}").fetchall(), key=repr) for t in names if t not in skip}
     finally:

@@ -165,3 +165,48 @@ def test_publish_switches_whole_exports_and_keeps_two(built):
         ]
         + ["profiles"]  # the profile documents, publish/profiles/<author_id>.json, switch with the tables
     )
+
+
+def test_a_bad_row_from_an_incremental_change_blocks_the_publish(built, monkeypatch, tmp_path):
+    """After an incremental build the gate checks the spliced rows (its results say so), and a bad
+    row among them keeps the previous warehouse and outputs exactly as they were."""
+    import duckdb
+    from snapshot_builder import work, write_snapshot
+
+    from pipeline.warehouse.incremental import CHANGED_KEYS
+
+    con = duckdb.connect(str(warehouse_path(built)), read_only=True)
+    top, total = con.execute("select max(cited_by_count), count(*) from works").fetchone()
+    con.close()
+    # a contract every published work meets; the new work does not
+    original = warehouse_models.load_contract
+
+    def stricter(path):
+        contract = original(path)
+        if path.parent.name == "marts" and path.stem == "works":
+            return dataclasses.replace(contract, ranges={"cited_by_count": {"min": 0, "max": top}})
+        return contract
+
+    monkeypatch.setattr(warehouse_models, "load_contract", stricter)
+    assert all(r.success for r in check_tables(warehouse_path(built)))
+    before = _digest(warehouse_path(built))
+    published = {p.name: _digest(p) for p in publish_dir(built).glob("*.parquet")}
+
+    root = write_snapshot(tmp_path / "snap", works={"2025-07-07": [work("W990001", ["A990001"], cited=top + 1)]})
+    land_sources(collect_inputs([f"openalex-snapshot:{root}"]), built)
+    with pytest.raises(QualityGateError, match="works: expect_column_values_to_be_between"):
+        build(built, as_of=date(2026, 1, 1))
+
+    assert _digest(warehouse_path(built)) == before
+    assert {p.name: _digest(p) for p in publish_dir(built).glob("*.parquet")} == published
+    assert not list(built.data_dir.glob(".warehouse.duckdb.building-*"))
+    quality = json.loads((built.data_dir / "reports" / "quality-warehouse-latest.json").read_text())
+    suites = {suite["name"]: suite for suite in quality["suites"]}
+    assert [name for name, suite in suites.items() if not suite["success"]] == ["works"]
+    works = suites["works"]
+    assert works["scope"] == "changed rows"  # the build was incremental, and its gate checked what it spliced in
+    assert 1 <= works["expectations"][0]["element_count"] < total
+    assert suites["quarantine"]["scope"] == "table"  # no key column: checked whole
+    # `pipeline quality` (check_tables on the published warehouse) checks every row
+    assert {r.scope for r in check_tables(warehouse_path(built))} == {"table"}
+    assert set(CHANGED_KEYS) == {"work_id", "author_id"}

@@ -280,6 +280,7 @@ def _arxiv_authorships(wh, *, sources, openalex, openalex_authors, arxiv, arxiv_
     wh.given("int_arxiv_entries__latest", arxiv)
     wh.given("stg_arxiv__authorships", arxiv_authors)
     wh.given("int_authors__latest", list(authors))
+    wh.run("intermediate/int_arxiv_name_evidence", order_by="author_id, kind, key")  # what the matching weighs
     result = wh.run("intermediate/int_arxiv_authorships", order_by="arxiv_id, position_index")
     assert result.columns == [
         "work_id",

@@ -2,11 +2,14 @@
 
 A seeded random series of changes (new works, re-issued works with a newer
 updated_date, removed and added authorships, new and renamed authors, arXiv
-entries that merge into existing works by DOI, arXiv id or title, platform
-events, merged ids) lands one new lake file at a time. After each step the
+entries that merge into existing works by DOI, arXiv id or title, namesakes of
+arXiv authors appearing, authors renamed into and out of names arXiv entries
+list, platform events, merged ids) lands one new lake file at a time. After each step the
 incremental build (a copy of the previous warehouse with the affected keys
 spliced in) is compared, table by table and row by row (order-insensitive), with
-a full rebuild of the same lake.
+a full rebuild of the same lake: the marts and the state kept for the next
+incremental build (the arXiv name evidence). A scripted series flips one arXiv
+name's match between unique and ambiguous and back.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pipeline.storage.parquet import write_table
 from pipeline.storage.publish import swap_in
 from pipeline.warehouse.build import build_warehouse
 from pipeline.warehouse.fingerprint import code_fingerprint, input_listing
-from pipeline.warehouse.incremental import FULL, INCREMENTAL, build_incremental, choose_mode
+from pipeline.warehouse.incremental import CHANGED_KEYS, FULL, INCREMENTAL, build_incremental, choose_mode
 
 AS_OF = date(2026, 1, 1)
 FIRST = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "John"]
@@ -206,6 +209,7 @@ class World:
     def change(self) -> str:
         kind = self.rng.choice(
             ["new_works", "reissue", "remove_authorship", "authors", "arxiv_new", "arxiv_reissue", "events", "big"]
+            + ["namesake", "rename_arxiv"]
         )
         work_ids = sorted(self.works)
         if kind == "new_works":
@@ -264,6 +268,26 @@ class World:
                 for i in range(2)
             ]
             self.land_events(rows)
+        elif kind == "namesake":  # a new author named like an arXiv author, with one of its co-authors' names
+            names = self.rng.choice([[a["name"] for a in e["authors"]] for e in self.arxiv.values()])
+            new_id, coauthor = f"A{100 + len(self.names)}", self.rng.choice(sorted(self.names))
+            self.names[new_id] = names[0]
+            row = self.work_row(f"W{len(self.works) + 1}", [new_id, coauthor])
+            row["authorships"][0]["display_name"] = names[0]
+            row["authorships"][1]["display_name"] = names[-1]
+            self.land_works([row])
+            self.land_authors([new_id])
+        elif kind == "rename_arxiv":  # an author renamed into, or out of, a name an arXiv entry lists
+            listed = sorted({a["name"] for e in self.arxiv.values() for a in e["authors"]})
+            into = [a for a in sorted(self.names) if self.names[a] not in listed]
+            out = [a for a in sorted(self.names) if self.names[a] in listed]
+            if into and (not out or self.rng.random() < 0.5):
+                author_id = self.rng.choice(into)
+                self.names[author_id] = self.rng.choice(listed)
+            else:
+                author_id = self.rng.choice(out)
+                self.names[author_id] = f"{self.rng.choice(FIRST)} {self.rng.choice(LAST[4:])}"  # no arXiv lists it
+            self.land_authors([author_id])
         elif kind == "big":  # above the max-authors cap: no edges from it
             start = len(self.works) + 1
             self.land_works([self.work_row(f"W{start}", self.author_ids(6))])
@@ -273,7 +297,11 @@ class World:
 def _tables(path) -> list[str]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return [r[0] for r in con.execute("select table_name from information_schema.tables order by 1").fetchall()]
+        # every table, the incremental build's kept state (schema incremental) too, but not the
+        # record of what the last incremental build changed (for its gate; a full build has none)
+        changed = set(CHANGED_KEYS.values())
+        names = con.execute("select table_schema || '.' || table_name from information_schema.tables order by 1")
+        return [name for (name,) in names.fetchall() if name not in changed]
     finally:
         con.close()
 
@@ -379,7 +407,7 @@ def test_the_comparison_sees_a_wrong_row(tmp_path):
         "update profiles set works_count = works_count + 1 where author_id = (select min(author_id) from profiles)"
     )
     con.close()
-    assert builds.differences() == {"profiles": (1, 1)}
+    assert builds.differences() == {"main.profiles": (1, 1)}
 
 
 def test_replaced_files_and_new_settings_build_fully(tmp_path):
@@ -411,3 +439,66 @@ def test_replaced_files_and_new_settings_build_fully(tmp_path):
         full_refresh=True,
     )
     assert chosen.mode == FULL and "--full-refresh" in chosen.reason
+
+
+def _arxiv_author(builds: Builds, arxiv_id: str, position: int) -> str:
+    """Who the incremental warehouse says the arXiv paper's author at ``position`` is."""
+    con = duckdb.connect(str(DataLayout.of(builds.inc).warehouse_path), read_only=True)
+    try:
+        (author_id,) = con.execute(
+            "select a.author_id from authorships as a join work_sources as s on s.work_id = a.work_id "
+            "where s.source = 'arxiv' and s.source_record_id = ? and a.position_index = ?",
+            [arxiv_id, position],
+        ).fetchone()
+        return author_id
+    finally:
+        con.close()
+
+
+def _listed_as_named(world: World, row: dict) -> dict:
+    for entry in row["authorships"]:
+        entry["display_name"] = world.names[entry["author_id"]]
+    return row
+
+
+def test_arxiv_name_uniqueness_flips_incrementally_like_a_full_rebuild(tmp_path):
+    """An arXiv author matched by a shared co-author stops being matched when a second author
+    with the same name and co-author appears, and is matched again when that namesake is
+    renamed out of the name, or loses the co-author; renamed back into the name it is ambiguous
+    again. Each step is incremental and equal to a full rebuild."""
+    world = World(tmp_path / "lake", random.Random(11))
+    world.names.update({"A1": "Ada Lovelace", "A2": "Alan Turing", "A3": "Grace Hopper", "A4": "Alan Turing"})
+    world.land_works([_listed_as_named(world, world.work_row("W1", ["A1", "A2"]))])
+    world.land_authors(["A1", "A2"])
+    world.land_arxiv([world.arxiv_row("2301.00001", ["Ada Lovelace", "Alan Turing"])])  # alone: no DOI, own title
+    builds = Builds(tmp_path, world.lake_dir)
+    assert builds.step()[0] == FULL
+    assert _arxiv_author(builds, "2301.00001", 0) == "A1"  # one Ada Lovelace with a co-author Alan Turing
+
+    def step(expected_ada: str | None, what: str) -> None:
+        mode, reason, stats = builds.step()
+        assert mode == INCREMENTAL, reason
+        assert builds.differences() == {}, f"{what}: {stats}"
+        ada = _arxiv_author(builds, "2301.00001", 0)
+        assert (ada == expected_ada) if expected_ada else ada.startswith("A9"), (what, ada)  # A9…: name only
+
+    # A second Ada Lovelace (another person: A3, with a co-author Alan Turing, A4) appears: ambiguous.
+    world.names["A3"] = "Ada Lovelace"
+    world.land_works([_listed_as_named(world, world.work_row("W2", ["A3", "A4"]))])
+    world.land_authors(["A3"])
+    step(None, "a namesake appears")
+    # The namesake's record is renamed out of the name: A1 is the only candidate again.
+    world.names["A3"] = "Grace Hopper"
+    world.land_authors(["A3"])
+    step("A1", "the namesake renamed out")
+    # ... and back into it.
+    world.names["A3"] = "Ada Lovelace"
+    world.land_authors(["A3"])
+    step(None, "the namesake renamed in")
+    # The namesake's work loses its Alan Turing: no shared co-author, so A1 is matched again.
+    world.land_works([_listed_as_named(world, world.work_row("W2", ["A3"]))])
+    step("A1", "the namesake loses the co-author")
+    # A1 is renamed: no Ada Lovelace with that co-author is left, the entry is name-only.
+    world.names["A1"] = "Ada King"
+    world.land_authors(["A1"])
+    step(None, "the matched author renamed out")

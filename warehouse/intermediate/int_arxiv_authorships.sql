@@ -33,10 +33,6 @@ openalex_entries as (
     select work_id, source_file, line_number, author_id, author_display_name from stg_openalex__authorships
 ),
 
-authors as (
-    select author_id, display_name from int_authors__latest
-),
-
 current_entries as (
     select
         sources.work_id,
@@ -67,24 +63,22 @@ openalex_current as (
 ),
 
 openalex_listed as (
-    -- names are normalised only where arXiv papers are: on the works they belong to
+    -- names on the works arXiv papers belong to (same_work)
     select distinct work_id, author_id, normalize_person_name(author_display_name) as name_key
     from openalex_current
     where work_id in (select work_id from current_entries)
 ),
 
-author_names as (
-    -- the name keys an OpenAlex author goes by: their record's name and their names on these works
-    select author_id, normalize_person_name(display_name) as name_key from authors where display_name is not null
-    union
-    select author_id, name_key from openalex_listed where name_key is not null
+evidence as (
+    -- per author: the name keys they go by and their co-authors' name keys (int_arxiv_name_evidence)
+    select author_id, kind, key from int_arxiv_name_evidence
 ),
 
 candidates as (
     -- OpenAlex authors whose name is the name of some arXiv author entry
-    select author_id, name_key
-    from author_names
-    where name_key in (select name_key from current_entries)
+    select distinct author_id, key as name_key
+    from evidence
+    where kind = 'name' and key in (select name_key from current_entries)
 ),
 
 same_work as (
@@ -102,24 +96,11 @@ same_work as (
     group by current_entries.arxiv_id, current_entries.position_index
 ),
 
-candidate_works as (
-    -- the candidates' works with at most max_authors_per_work authors (as collaborator edges count them)
-    select work_id
-    from openalex_current
-    where work_id in (select work_id from openalex_current where author_id in (select author_id from candidates))
-    group by work_id
-    having count(distinct author_id) <= getvariable('max_authors_per_work')
-),
-
 coauthor_names as (
     -- (candidate author, the name key of one of their OpenAlex co-authors)
-    select distinct candidate_entry.author_id, normalize_person_name(other.author_display_name) as coauthor_key
-    from openalex_current as candidate_entry
-    join candidate_works on candidate_works.work_id = candidate_entry.work_id
-    join openalex_current as other
-        on other.work_id = candidate_entry.work_id
-        and other.author_id <> candidate_entry.author_id
-    where candidate_entry.author_id in (select author_id from candidates)
+    select author_id, key as coauthor_key
+    from evidence
+    where kind = 'coauthor' and author_id in (select author_id from candidates)
 ),
 
 by_coauthor as (
