@@ -18,13 +18,9 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
-import pyarrow as pa
-
 from pipeline.catalog import CATALOG
 from pipeline.config import Settings
 from pipeline.errors import QualityGateError, SnapshotError
-from pipeline.landing import bulk
 from pipeline.landing.parsers import RecordError
 from pipeline.schemas.lake import QuarantineRow
 from pipeline.schemas.types import arrow_schema
@@ -245,55 +241,6 @@ def _read(item: InputFile, report: FileReport):
             ) from exc
 
 
-def _stage_bulk(
-    checker, lines, report: FileReport, records: StagedParquet, parse, reject, source, source_file, on_records
-):
-    """Land ``lines`` in batches: the bulk checker's accepted rows straight from Arrow, every other
-    line through ``parse`` (its verdict and message), rows kept in line order."""
-    schema = records.schema
-    numbers: list[int] = []
-    batch: list[bytes] = []
-
-    def flush() -> None:
-        accepted, table = checker.accept(batch)
-        taken = set(accepted.tolist())
-        rows, where = [], []
-        for index, raw in enumerate(batch):
-            if index in taken:
-                continue
-            try:
-                rows.append(parse(raw))
-            except RecordError as exc:
-                reject(numbers[index], raw, exc)
-            else:
-                where.append(index)
-        landed = [f for f in schema.names if f not in ("record_source", "source_file", "line_number")]
-        plain = pa.Table.from_pylist(rows, schema=pa.schema([schema.field(f) for f in landed]))
-        table = pa.concat_tables([table.select(landed).cast(plain.schema), plain])
-        index = np.concatenate([accepted.astype(np.int64), np.array(where, dtype=np.int64)])
-        order = np.argsort(index, kind="stable")
-        table, index = table.take(order), index[order]
-        size = table.num_rows
-        table = table.append_column("record_source", pa.array([source] * size, pa.string()))
-        table = table.append_column("source_file", pa.array([source_file] * size, pa.string()))
-        table = table.append_column("line_number", pa.array(np.array(numbers, dtype=np.int64)[index]))
-        records.append_table(table)
-        report.valid += size
-        if on_records is not None:
-            on_records(len(batch))
-        numbers.clear()
-        batch.clear()
-
-    for line_number, raw in lines:
-        report.records += 1
-        numbers.append(line_number)
-        batch.append(raw)
-        if len(batch) >= bulk.BATCH_LINES:
-            flush()
-    if batch:
-        flush()
-
-
 def _stage_file(item: InputFile, settings: Settings, ingest_date: date, on_records: Progress | None) -> _Staged:
     table = CATALOG.get(item.source, item.entity)
     layout = DataLayout.of(settings)
@@ -308,51 +255,42 @@ def _stage_file(item: InputFile, settings: Settings, ingest_date: date, on_recor
     quarantine: StagedParquet | None = None
     q_path = part_path(layout.quarantine, item, ingest_date)
     # An input that reads typed rows (a Parquet part) brings its own parser for them; lines take the table's.
-    typed_rows = hasattr(item, "parser")
-    parse = item.parser(table) if typed_rows else table.parser
+    parse = item.parser(table) if hasattr(item, "parser") else table.parser
     source, source_file = item.source, item.source_file
-
-    def reject(line_number: int, raw: object, exc: RecordError) -> None:
-        nonlocal quarantine
-        if quarantine is None:
-            quarantine = StagedParquet(layout.quarantine, q_path, arrow_schema(QuarantineRow), settings.batch_rows)
-        quarantine.append(
-            {
-                "source": source,
-                "entity": item.entity,
-                "source_file": source_file,
-                "line_number": line_number,
-                "raw": raw.decode("utf-8", errors="backslashreplace") if isinstance(raw, bytes) else str(raw),
-                "error": str(exc),
-            }
-        )
-        report.quarantined += 1
-
-    # Bulk checks JSON lines against the table's own model: not for typed rows or a custom parser.
-    checker = bulk.checker(table.input_model) if bulk.ENABLED and table.parse is None and not typed_rows else None
     try:
-        if checker is not None:
-            _stage_bulk(checker, _read(item, report), report, records, parse, reject, source, source_file, on_records)
-        else:
-            pending = 0
-            for line_number, raw in _read(item, report):
-                report.records += 1
-                try:
-                    row = parse(raw)
-                except RecordError as exc:
-                    reject(line_number, raw, exc)
-                else:
-                    row["record_source"] = source
-                    row["source_file"] = source_file
-                    row["line_number"] = line_number
-                    records.append(row)
-                    report.valid += 1
-                pending += 1
-                if on_records is not None and pending >= 1_000:
-                    on_records(pending)
-                    pending = 0
-            if on_records is not None and pending:
+        pending = 0
+        for line_number, raw in _read(item, report):
+            report.records += 1
+            try:
+                row = parse(raw)
+            except RecordError as exc:
+                if quarantine is None:
+                    quarantine = StagedParquet(
+                        layout.quarantine, q_path, arrow_schema(QuarantineRow), settings.batch_rows
+                    )
+                quarantine.append(
+                    {
+                        "source": source,
+                        "entity": item.entity,
+                        "source_file": source_file,
+                        "line_number": line_number,
+                        "raw": raw.decode("utf-8", errors="backslashreplace") if isinstance(raw, bytes) else str(raw),
+                        "error": str(exc),
+                    }
+                )
+                report.quarantined += 1
+            else:
+                row["record_source"] = source
+                row["source_file"] = source_file
+                row["line_number"] = line_number
+                records.append(row)
+                report.valid += 1
+            pending += 1
+            if on_records is not None and pending >= 1_000:
                 on_records(pending)
+                pending = 0
+        if on_records is not None and pending:
+            on_records(pending)
         records.close()
         if quarantine is not None:
             quarantine.close()

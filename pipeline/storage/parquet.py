@@ -41,12 +41,6 @@ class StagedParquet:
         if len(self._buffer) >= self.batch_rows:
             self._flush()
 
-    def append_table(self, table: pa.Table) -> None:
-        """Append rows already in Arrow form (after the rows appended before them)."""
-        self._flush()
-        if table.num_rows and self._writer is not None:
-            self._writer.write_table(table.cast(self.schema))
-
     def _flush(self) -> None:
         if self._buffer and self._writer is not None:
             self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self.schema))
