@@ -109,11 +109,6 @@ class S3Settings(BaseModel):
     stale_staging_seconds: float = Field(
         default=24 * 3600.0, ge=0, description="staged objects older than this belong to a crashed writer and are swept"
     )
-    duckdb_httpfs: bool = Field(
-        default=True,
-        description="DuckDB reads s3:// over httpfs (from the duckdb-extension-httpfs package) with an S3 secret made "
-        "from these settings; false, or httpfs not loadable: through fsspec (this store's s3fs registered on DuckDB)",
-    )
 
 
 class LockSettings(BaseModel):

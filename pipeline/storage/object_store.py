@@ -5,9 +5,8 @@ Configuration, once: :func:`s3_options` turns ``Settings.s3`` (``PIPELINE_S3__EN
 ``__ACCESS_KEY_ID``, ``__SECRET_ACCESS_KEY``, ``__SESSION_TOKEN``, ``__ADDRESSING_STYLE``) into s3fs
 options; whatever is unset is left to botocore's own lookup of the standard AWS environment
 (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION``, profiles,
-instance roles). DuckDB reads ``s3://`` natively over httpfs with an S3 secret made from the same settings
-(:mod:`pipeline.storage.duckdb_s3`; ``ObjectStore.attach``), or, when httpfs cannot be loaded, through this
-store's s3fs filesystem registered on the connection: the same endpoint and credentials either way.
+instance roles). DuckDB reads the same filesystem object (``Store.attach`` registers it), so it sees the
+same endpoint and credentials.
 
 Commit protocol (object stores have no rename, and ``mv`` is copy + delete):
 
@@ -31,7 +30,6 @@ The commit step itself (re-check, copy, delete superseded files) runs under the 
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import socket
@@ -42,18 +40,13 @@ from pathlib import Path
 import fsspec
 
 from pipeline.config import S3Settings
-from pipeline.storage import duckdb_s3
 from pipeline.storage.store import TEMP_MARK, Store
-
-log = logging.getLogger(__name__)
 
 STAGING_DIR = "_staging"
 LOCKS_DIR = "_locks"
 S3_PROTOCOLS = ("s3", "s3a")
 LOCAL_PROTOCOLS = ("file", "local", "memory")  # a plain Store: rename-based commits, flock-guarded
 _STAMP = "%Y%m%dT%H%M%SZ"
-FSSPEC_FALLBACK = "through fsspec (s3fs), not httpfs"  # in the log line of DuckDB's fallback route
-_FALLBACKS_LOGGED: set[str] = set()  # each reason for DuckDB's fsspec fallback is logged once per process
 
 
 def protocol_of(uri: str | Path) -> str:
@@ -111,9 +104,8 @@ def open_store(uri: str | Path, s3: S3Settings | None = None) -> Store:
     if not is_object_store(uri):
         return Store(uri)
     s3 = s3 or S3Settings()
-    if protocol_of(uri) not in S3_PROTOCOLS:
-        return ObjectStore(uri, stale_staging_seconds=s3.stale_staging_seconds)
-    return ObjectStore(uri, s3_options(s3), stale_staging_seconds=s3.stale_staging_seconds, s3=s3)
+    options = s3_options(s3) if protocol_of(uri) in S3_PROTOCOLS else {}
+    return ObjectStore(uri, options, stale_staging_seconds=s3.stale_staging_seconds)
 
 
 def _writer_token() -> str:
@@ -131,37 +123,14 @@ def _token_time(token: str) -> datetime | None:
 class ObjectStore(Store):
     """A Store on an object store: staged writes under ``_staging/``, commits by server-side copy."""
 
-    def __init__(
-        self,
-        uri: str | Path,
-        options: dict | None = None,
-        *,
-        stale_staging_seconds: float = 86400.0,
-        s3: S3Settings | None = None,
-    ):
+    def __init__(self, uri: str | Path, options: dict | None = None, *, stale_staging_seconds: float = 86400.0):
         super().__init__(uri, options)
         self.staging_root = self.join(STAGING_DIR)
         self.stale_staging_seconds = stale_staging_seconds
-        self.s3 = s3  # an s3:// store: what DuckDB's S3 secret is made from (attach)
         self._listed: dict[str, dict] = {}  # details of the last listing: stat() needs no request per object
 
     def __repr__(self) -> str:
         return f"ObjectStore({self.uri!r})"
-
-    def attach(self, con) -> str:
-        """Let a DuckDB connection read this store's files: over ``httpfs`` for ``s3://`` (loaded from the
-        installed duckdb-extension-httpfs, with an S3 secret from the same settings as s3fs), through
-        ``fsspec`` (this store's s3fs registered on the connection) when httpfs cannot be loaded."""
-        if self.s3 is None:
-            return super().attach(con)
-        reason = duckdb_s3.configure_httpfs(con, self.s3, self.uri)
-        if reason is None:
-            return duckdb_s3.HTTPFS
-        if reason not in _FALLBACKS_LOGGED:
-            _FALLBACKS_LOGGED.add(reason)
-            level = logging.WARNING if self.s3.duckdb_httpfs else logging.INFO  # a fallback, or as configured
-            log.log(level, "DuckDB reads %s %s: %s", self.uri, FSSPEC_FALLBACK, reason)
-        return super().attach(con)
 
     def _committed(self, path: str) -> bool:
         name = path.rsplit("/", 1)[-1]

@@ -112,13 +112,10 @@ class Store:
         """The name DuckDB reads ``path`` by (after :meth:`attach`)."""
         return path if self.is_local else self.fs.unstrip_protocol(path)
 
-    def attach(self, con) -> str:
-        """Let a DuckDB connection read this store's files; returns how it reads them: ``local``, or
-        ``fsspec`` (this store's filesystem registered on the connection). :class:`ObjectStore` reads
-        ``s3://`` over ``httpfs``."""
+    def attach(self, con) -> None:
+        """Let a DuckDB connection read this store's files."""
         if self.is_local:
-            return "local"
+            return
         protocol = self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
         if protocol not in con.list_filesystems():
             con.register_filesystem(self.fs)
-        return "fsspec"

@@ -65,9 +65,7 @@ def _visit(node: object, scope: frozenset[str], found: set[str]) -> None:
         for entry in entries:
             name = entry["key"]
             body = entry["value"]
-            # the CTE's query: "query_node" in DuckDB 2.0's JSON, {"query": {"node": …}} in 1.5
-            query = body.get("query_node") or (body.get("query") or {}).get("node") or {}
-            recursive = query.get("type") == "RECURSIVE_CTE_NODE"
+            recursive = (body.get("query_node") or {}).get("type") == "RECURSIVE_CTE_NODE"
             _visit(body, frozenset(local | {name}) if recursive else frozenset(local), found)
             local.add(name)
         scope = frozenset(local)

@@ -14,32 +14,16 @@ from s3_helpers import ACCESS_KEY, AS_OF, REGION, SECRET_KEY, VOLATILE, publishe
 
 from pipeline.config import S3Settings, Settings
 from pipeline.run import build, collect_inputs, land_sources
-from pipeline.storage import duckdb_s3
 from pipeline.storage.layout import DataLayout
-from pipeline.storage.object_store import (
-    FSSPEC_FALLBACK,
-    ObjectStore,
-    open_store,
-    s3_options,
-    s3_settings_from_connection,
-)
+from pipeline.storage.object_store import ObjectStore, open_store, s3_options, s3_settings_from_connection
 from pipeline.storage.publish_mirror import read_manifest
 from pipeline.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_sample_on_s3_builds_the_same_warehouse_as_a_local_lake(s3_settings, s3_server, tmp_path, monkeypatch):
+def test_sample_on_s3_builds_the_same_warehouse_as_a_local_lake(s3_settings, s3_server, tmp_path):
     local = Settings(data_dir=tmp_path / "local-data", as_of=AS_OF, workers=1)
-    routes = []  # how each DuckDB connection of the s3 run reads the store it attaches
-    attach = ObjectStore.attach
-
-    def recorded_attach(store, con):
-        route = attach(store, con)
-        routes.append((store.uri, route, duckdb_s3.httpfs_loaded(con), "s3" in con.list_filesystems()))
-        return route
-
-    monkeypatch.setattr(ObjectStore, "attach", recorded_attach)
     bucket = s3_settings.lake_uri.split("/")[2]
     s3_settings = s3_settings.model_copy(update={"publish_uri": f"s3://{bucket}/publish"})
     reports = {}
@@ -54,9 +38,6 @@ def test_sample_on_s3_builds_the_same_warehouse_as_a_local_lake(s3_settings, s3_
     assert s3_built.row_counts == local_built.row_counts and s3_built.row_counts["works"] == 19
     assert warehouse_rows(s3_settings) == warehouse_rows(local)
     assert published_rows(s3_settings) == published_rows(local)
-    # the build's DuckDB read the lake natively over httpfs, with no s3fs registered
-    assert s3_settings.lake_uri in {uri for uri, *_ in routes}
-    assert {tuple(route) for _, *route in routes} == {(duckdb_s3.HTTPFS, True, False)}
 
     layout = DataLayout.of(s3_settings)
     assert isinstance(layout.lake, ObjectStore)
@@ -66,7 +47,7 @@ def test_sample_on_s3_builds_the_same_warehouse_as_a_local_lake(s3_settings, s3_
     manifest = read_manifest(layout.publish_store)
     assert set(manifest["tables"]) == {p.stem for p in layout.publish_dir.glob("*.parquet")}
     con = duckdb.connect()
-    assert layout.publish_store.attach(con) == duckdb_s3.HTTPFS
+    layout.publish_store.attach(con)
     for table, entry in manifest["tables"].items():
         rows = con.execute(
             f"select * from read_parquet('s3://{bucket}/publish/{entry['path']}*.parquet') order by all"
@@ -82,17 +63,11 @@ def test_sample_on_s3_builds_the_same_warehouse_as_a_local_lake(s3_settings, s3_
     assert not [o for o in objects if "/_staging/" in o or "/_locks/" in o]  # no staged objects, no lease left
     assert not (s3_settings.data_dir / "lake").exists() and not (s3_settings.data_dir / "history").exists()
 
-    # the README's DuckDB-over-S3 example, as a reader on another machine runs it: plain DuckDB with httpfs
-    # installed in its home (`INSTALL httpfs` there; here from the package's file, there is no network)
-    home = tmp_path / "reader-home"
-    installer = duckdb.connect(config={"extension_directory": str(home / ".duckdb" / "extensions")})
-    installer.execute(f"install '{duckdb_s3.httpfs_extension_file(duckdb_s3.duckdb_version(installer))}'")
-    installer.close()
+    # the README's DuckDB-over-S3 example, as a reader on another machine runs it
     example = subprocess.run(
-        [sys.executable, "-c", readme_example("duckdb-over-s3") + READER_ROUTE],
+        [sys.executable, "-c", readme_example("duckdb-over-s3")],
         env={
-            **{k: v for k, v in os.environ.items() if not k.startswith(("PIPELINE_", "AWS_"))},
-            "HOME": str(home),
+            **{k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")},
             "AWS_ENDPOINT_URL": s3_server.endpoint_url,
             "AWS_ACCESS_KEY_ID": ACCESS_KEY,
             "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
@@ -105,18 +80,10 @@ def test_sample_on_s3_builds_the_same_warehouse_as_a_local_lake(s3_settings, s3_
     )
     assert example.returncode == 0, example.stderr
     assert "trust_score" in example.stdout and "openalex-snapshot" in example.stdout, example.stdout
-    assert "reader route: httpfs=True fsspec=[]" in example.stdout, example.stdout
 
     # a re-run recognises every landed input by the version in its S3 object's Parquet metadata
     assert land_sources(collect_inputs(["sample"]), s3_settings).no_op
     assert build(s3_settings).up_to_date
-
-
-# appended to the README example: which filesystems its connection read S3 with
-READER_ROUTE = """
-loaded = con.sql("select loaded from duckdb_extensions() where extension_name = 'httpfs'").fetchone()[0]
-print(f"reader route: httpfs={loaded} fsspec={[f for f in con.list_filesystems() if f.startswith('s3')]}")
-"""
 
 
 def readme_example(name: str) -> str:
@@ -143,8 +110,7 @@ def test_pipeline_run_reads_the_standard_aws_environment(s3_server, tmp_path):
         "PIPELINE_WORKERS": "1",
     }
     data_dir = tmp_path / "data"
-    result = run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-01", env=env)
-    assert FSSPEC_FALLBACK not in result.stderr  # DuckDB's S3 secret came from the same environment
+    run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-01", env=env)
     objects = s3_server.filesystem().find(bucket)
     assert any(o.startswith(f"{bucket}/lake/source=openalex-snapshot/entity=works/") for o in objects)
     assert not (data_dir / "lake").exists()
