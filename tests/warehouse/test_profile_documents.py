@@ -77,6 +77,24 @@ def test_published_documents_are_the_pydantic_documents_byte_for_byte(published)
         assert sum(json.loads(text)["arxiv"] is not None for text in files.values()) >= 3
 
 
+def test_documents_built_in_small_chunks_are_the_same_documents_in_the_same_order(published, monkeypatch):
+    # each query renders a range of author ids (memory bound); ranges of 7 give the same texts, in id order
+    layout = DataLayout.of(published)
+    con = duckdb.connect(str(layout.warehouse_path), read_only=True)
+    try:
+        in_one = list(documents.document_texts(con, lake=layout.lake))
+        monkeypatch.setattr(documents, "CHUNK_AUTHORS", 7)
+        in_chunks = list(documents.document_texts(con, lake=layout.lake))
+        some = all_author_ids(con)[::3]
+        chosen = dict(documents.document_texts(con, some[::-1], lake=layout.lake))
+    finally:
+        con.close()
+    assert len(in_one) > 3 * 7
+    assert in_chunks == in_one
+    assert [author for author, _ in in_chunks] == sorted(author for author, _ in in_one)
+    assert chosen == {author: text for author, text in in_one if author in set(some)}
+
+
 def test_published_documents_validate_against_the_json_schema(published):
     validator = jsonschema.Draft202012Validator(SCHEMA)
     for author_id, text in published_files(published).items():
