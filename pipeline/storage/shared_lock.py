@@ -246,7 +246,7 @@ class ObjectLease(CommitGuard):
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        if self._lost is None and self._etag is not None:
+        if self._etag is not None:  # also when renewals lagged: If-Match deletes it only if nobody took it over
             try:
                 self.store.fs.call_s3("delete_object", Bucket=self.bucket, Key=self.key, IfMatch=self._etag)
             except OSError as exc:
