@@ -191,15 +191,10 @@ def _without_nulls(row: dict[str, Any], tree: Tree | None) -> dict[str, Any]:
 
 def _unwrap(annotation: object) -> object:
     """The type under Optional / Annotated / list: Parquet paths look through list levels too."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _unwrap(args[0]) if len(args) == 1 else annotation
-    if origin is list:
-        return _unwrap((typing.get_args(annotation) or (Any,))[0])
-    return annotation
+    inner = _outer(annotation)
+    if typing.get_origin(inner) is list:
+        return _unwrap((typing.get_args(inner) or (Any,))[0])
+    return inner
 
 
 def _is_model(annotation: object) -> bool:
