@@ -5,7 +5,7 @@ the same row when valid and the same quarantine message when not."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypedDict
 
 import msgspec
 import pyarrow.parquet as pq
@@ -16,7 +16,14 @@ from test_land import BAD_LINES, DAY
 
 import pipeline.landing.parsers as parsers
 from pipeline.catalog import CATALOG
-from pipeline.landing.fastpath import MAX_DEPTH, data_validator, fast_row, fast_validator, projection
+from pipeline.landing.fastpath import (
+    MAX_DEPTH,
+    data_validator,
+    decoder_checked,
+    fast_row,
+    fast_validator,
+    projection,
+)
 from pipeline.landing.land import land
 from pipeline.landing.parsers import RecordError, describe, json_parser
 from pipeline.schemas.openalex import Author, Work, abstract_from_inverted_index
@@ -237,6 +244,29 @@ SCALAR_VALUES = [
 ]
 
 
+ABSTRACTS = [
+    '{"a": [0, 1.0]}',
+    '{"a": [true]}',
+    '{"a": [[0]]}',
+    '{"a": [null]}',
+    '{"a": null, "b": [0]}',
+    '[["a", [0]]]',
+    '{"a": [18446744073709551616]}',
+    '{"a": [9223372036854775808]}',
+    '{"a": [-9223372036854775809]}',
+    '{"a": [-1], "b": [0]}',
+    '{"a": [0], "a": [1]}',
+    '{"a": [0], "a": "x"}',
+    '{"a": "x", "a": [0]}',
+    '{"\\ud800": [0]}',
+    '{"\\u00e9": [0], "": [1]}',
+    '{"a": [0,]}',
+    '{"a": [1e0]}',
+    '{"a": [-0]}',
+    '{"a": [NaN]}',
+]
+
+
 def _verdicts(model: type[BaseModel], lines: list[str | bytes]) -> list[tuple]:
     encoded = [line.encode() if isinstance(line, str) else line for line in lines]
     return [(line, _plain(model, line), _landed(model, line)) for line in encoded]
@@ -259,6 +289,10 @@ def test_scalars_of_every_kind_get_the_same_verdict():
     ]
     lines += [f'{{"id": "W1", "topics": [{{"id": "T1", "score": {value}}}]}}' for value in SCALAR_VALUES]
     lines += [f'{{"id": {value}}}' for value in SCALAR_VALUES]
+    # the abstract is checked by the decoder (decoder_checked), not by pydantic: every shape of it
+    lines += [f'{{"id": "W1", "abstract_inverted_index": {value}}}' for value in SCALAR_VALUES + ABSTRACTS]
+    lines += [f'{{"id": "W1", "abstract_inverted_index": {{"w": {value}}}}}' for value in SCALAR_VALUES + ABSTRACTS]
+    lines += [f'{{"id": "W1", "abstract_inverted_index": {{"w": [{value}]}}}}' for value in SCALAR_VALUES + ABSTRACTS]
     results = _verdicts(Work, lines)
     assert [(line, plain, fast) for line, plain, fast in results if plain != fast] == []
     assert sum(plain[0] == "ok" for _, plain, _ in results) > 50
@@ -478,6 +512,34 @@ def test_the_projection_validated_as_data_gets_the_models_verdict_and_dump(model
     assert [(repr(v)[:120], d, m) for v, d, m in results if d != m] == []
     assert {m[0] for _, _, m in results} == {"ok", "rejected"}
     assert sum(m[0] == "ok" for _, _, m in results) > 20
+
+
+def test_the_fields_the_decoder_checks_get_the_models_verdict_and_dump():
+    """With the abstract decoded as ``dict[str, list[int]]`` and taken as it is by the data
+    validator: on every line the typed decoder accepts, the model's verdict and dump."""
+    checked = decoder_checked(Work)
+    assert set(checked) == {"abstract_inverted_index"} and decoder_checked(Author) == {}
+    members = {**projection(Work).__annotations__, **checked}
+    decode = msgspec.json.Decoder(TypedDict("Typed", members, total=False)).decode
+    validate = data_validator(Work, frozenset(checked))
+    lines = _corpus(Work) + [f'{{"id": "W1", "abstract_inverted_index": {v}}}'.encode() for v in ABSTRACTS]
+    values = []
+    for line in lines:
+        try:
+            values.append(decode(line))
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, UnicodeDecodeError):
+            pass
+
+    def verdict(value):
+        try:
+            return "ok", repr(validate(value))
+        except ValidationError:
+            return "rejected", ""
+
+    results = [(value, verdict(value), _model_verdict(Work, value)) for value in values]
+    assert [(repr(v)[:120], d, m) for v, d, m in results if d != m] == []
+    assert sum(m[0] == "ok" for _, _, m in results) > 20
+    assert any(v.get("abstract_inverted_index") for v, d, _ in results if d[0] == "ok")
 
 
 @pytest.mark.parametrize("model", [Work, Author])
