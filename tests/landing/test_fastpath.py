@@ -95,6 +95,8 @@ def _with(record: dict, **changes: Any) -> str:
 WORK_LINES: list[str | bytes] = [
     *BAD_LINES,  # the hostile lines of the landing tests
     "this is not json",
+    " \t\x0b\x0c\r ",  # ASCII whitespace only: an empty line
+    "\xa0",  # not ASCII whitespace: invalid JSON
     json.dumps({"id": "https://openalex.org/W77", "authorships": "nope"}),
     '{"title": "no id"}',
     '{"id": "A123"}',
