@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import zlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
@@ -24,7 +23,7 @@ from pipeline.errors import QualityGateError, SnapshotError
 from pipeline.landing.parsers import RecordError
 from pipeline.schemas.lake import QuarantineRow
 from pipeline.schemas.types import arrow_schema
-from pipeline.sources.base import InputFile
+from pipeline.sources.base import READ_ERRORS, InputFile
 from pipeline.storage.lake import VERSION_KEY, current_landing, part_path, superseded, twin
 from pipeline.storage.layout import DataLayout
 from pipeline.storage.parquet import StagedParquet
@@ -235,7 +234,7 @@ def _read(item: InputFile, report: FileReport):
             yield next(records)
         except StopIteration:
             return
-        except (OSError, EOFError, zlib.error) as exc:
+        except READ_ERRORS as exc:
             raise SnapshotError(
                 f"{item.source_file}: cannot read past record {report.records} ({exc}); re-download it"
             ) from exc

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from pipeline.landing.fastpath import fast_validator
+from pipeline.landing.fastpath import fast_row
 
 Parser = Callable[[bytes], dict[str, Any]]
 
@@ -26,17 +26,19 @@ def json_parser(model: type[BaseModel], *, fast: bool = True) -> Parser:
     the projection validated (:mod:`pipeline.landing.fastpath`); a line the fast path does not
     accept takes the plain path, ``model_validate_json`` of the whole line, which accepts it or
     gives the reject its pydantic message."""
-    validate_fast = fast_validator(model) if fast else None
+    row_fast = fast_row(model) if fast else None
 
     def parse(text: bytes) -> dict[str, Any]:
-        if not text.strip():
+        if not text or text.isspace():  # what strip() would leave empty, without copying the line
             raise RecordError("empty line")
-        record = validate_fast(text) if validate_fast is not None else None
-        if record is None:
-            try:
-                record = model.model_validate_json(text)
-            except ValidationError as exc:
-                raise RecordError(describe(exc)) from None
+        if row_fast is not None:
+            row = row_fast(text)
+            if row is not None:
+                return row
+        try:
+            record = model.model_validate_json(text)
+        except ValidationError as exc:
+            raise RecordError(describe(exc)) from None
         return record.to_row()
 
     return parse

@@ -28,16 +28,20 @@ def short_id(value: object) -> object:
 
 
 def _openalex_id(letter: str):
-    """One validator per id (strip the URL, check the letter): ids are on the hot path."""
-    pattern = re.compile(rf"{letter}\d+")
+    """One validator per id (strip the URL, check the letter): ids are on the hot path.
+
+    The check is ``re.fullmatch(rf"{letter}\\d+", text)`` done with string methods, about twice as
+    fast: ``\\d`` in a str pattern is a Unicode decimal digit (category Nd), which is exactly what
+    ``str.isdecimal`` accepts (``tests/schemas/test_ids.py`` holds the two to the same verdict)."""
     prefix = "https://openalex.org/"
+    cut = len(prefix)
 
     def check(value: object) -> str:
         if not isinstance(value, str):
             raise ValueError(f"not an OpenAlex {letter}-id: {value!r}")
-        text = value[len(prefix) :] if value.startswith(prefix) else str(short_id(value))
+        text = value[cut:] if value.startswith(prefix) else str(short_id(value))
         text = text.upper()
-        if not pattern.fullmatch(text):
+        if text[:1] != letter or not text[1:].isdecimal():
             raise ValueError(f"not an OpenAlex {letter}-id: {value!r}")
         return text
 

@@ -125,46 +125,56 @@ class Work(_OpenAlex):
 
     def to_row(self) -> dict[str, Any]:
         """Flatten to a :class:`~pipeline.schemas.lake.WorkRow` dict, less the provenance landing adds."""
-        source = self.primary_location.source if self.primary_location else None
+        return self.row_from_data(self.model_dump())
+
+    @staticmethod
+    def row_from_data(work: dict[str, Any]) -> dict[str, Any]:
+        """:meth:`to_row` of the validated data (``model_dump()``, or what the landing fast path
+        validates as data: the same dict without building the models)."""
+        location = work["primary_location"]
+        source = location["source"] if location is not None else None
+        primary_topic = work["primary_topic"]
+        title = work["title"]
         return {
-            "work_id": self.id,
-            "doi": self.doi,
-            "title": self.title if self.title is not None else self.display_name,
-            "publication_year": self.publication_year,
-            "publication_date": self.publication_date,
-            "type": self.type,
-            "cited_by_count": self.cited_by_count,
-            "source_id": source.id if source else None,
-            "source_display_name": source.display_name if source else None,
-            "abstract": abstract_from_inverted_index(self.abstract_inverted_index),
-            "is_retracted": self.is_retracted,
-            "primary_topic_id": self.primary_topic.id if self.primary_topic else None,
+            "work_id": work["id"],
+            "doi": work["doi"],
+            "title": title if title is not None else work["display_name"],
+            "publication_year": work["publication_year"],
+            "publication_date": work["publication_date"],
+            "type": work["type"],
+            "cited_by_count": work["cited_by_count"],
+            "source_id": source["id"] if source is not None else None,
+            "source_display_name": source["display_name"] if source is not None else None,
+            "abstract": abstract_from_inverted_index(work["abstract_inverted_index"]),
+            "is_retracted": work["is_retracted"],
+            "primary_topic_id": primary_topic["id"] if primary_topic is not None else None,
             "authorships": [
                 {
-                    "author_id": a.author.id,
-                    "display_name": a.author.display_name or a.raw_author_name,
-                    "orcid": a.author.orcid,
-                    "author_position": a.author_position,
+                    "author_id": (author := a["author"])["id"],
+                    "display_name": author["display_name"] or a["raw_author_name"],
+                    "orcid": author["orcid"],
+                    "author_position": a["author_position"],
                     "position_index": i,
-                    "is_corresponding": a.is_corresponding,
-                    "institution_ids": [inst.id for inst in a.institutions if inst.id],
+                    "is_corresponding": a["is_corresponding"],
+                    "institution_ids": [inst["id"] for inst in a["institutions"] if inst["id"]],
                 }
-                for i, a in enumerate(self.authorships)
+                for i, a in enumerate(work["authorships"])
             ],
-            "topics": [_topic_row(t) for t in self.topics],
-            "updated_date": self.updated_date,
-            "created_date": self.created_date,
+            "topics": [_topic_row(t) for t in work["topics"]],
+            "updated_date": work["updated_date"],
+            "created_date": work["created_date"],
         }
 
 
-def _topic_row(topic: Topic) -> dict[str, Any]:
+def _topic_row(topic: dict[str, Any]) -> dict[str, Any]:
+    subfield, field, domain = topic["subfield"], topic["field"], topic["domain"]
     return {
-        "topic_id": topic.id,
-        "display_name": topic.display_name,
-        "score": topic.score,
-        "subfield": topic.subfield.display_name if topic.subfield else None,
-        "field": topic.field.display_name if topic.field else None,
-        "domain": topic.domain.display_name if topic.domain else None,
+        "topic_id": topic["id"],
+        "display_name": topic["display_name"],
+        "score": topic["score"],
+        "subfield": subfield["display_name"] if subfield is not None else None,
+        "field": field["display_name"] if field is not None else None,
+        "domain": domain["display_name"] if domain is not None else None,
     }
 
 
@@ -189,18 +199,25 @@ class Author(_OpenAlex):
 
     def to_row(self) -> dict[str, Any]:
         """Flatten to a :class:`~pipeline.schemas.lake.AuthorRow` dict, less the provenance landing adds."""
-        stats = self.summary_stats
+        return self.row_from_data(self.model_dump())
+
+    @staticmethod
+    def row_from_data(author: dict[str, Any]) -> dict[str, Any]:
+        """:meth:`to_row` of the validated data (see :meth:`Work.row_from_data`)."""
+        stats = author["summary_stats"]
         return {
-            "author_id": self.id,
-            "orcid": self.orcid,
-            "display_name": self.display_name,
-            "openalex_works_count": self.works_count,
-            "openalex_cited_by_count": self.cited_by_count,
-            "h_index": stats.h_index if stats else None,
-            "i10_index": stats.i10_index if stats else None,
-            "last_known_institutions": [i.display_name for i in self.last_known_institutions if i.display_name],
-            "updated_date": self.updated_date,
-            "created_date": self.created_date,
+            "author_id": author["id"],
+            "orcid": author["orcid"],
+            "display_name": author["display_name"],
+            "openalex_works_count": author["works_count"],
+            "openalex_cited_by_count": author["cited_by_count"],
+            "h_index": stats["h_index"] if stats is not None else None,
+            "i10_index": stats["i10_index"] if stats is not None else None,
+            "last_known_institutions": [
+                i["display_name"] for i in author["last_known_institutions"] if i["display_name"]
+            ],
+            "updated_date": author["updated_date"],
+            "created_date": author["created_date"],
         }
 
 

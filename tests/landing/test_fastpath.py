@@ -5,8 +5,9 @@ the same row when valid and the same quarantine message when not."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypedDict
 
+import msgspec
 import pyarrow.parquet as pq
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -15,10 +16,17 @@ from test_land import BAD_LINES, DAY
 
 import pipeline.landing.parsers as parsers
 from pipeline.catalog import CATALOG
-from pipeline.landing.fastpath import MAX_DEPTH, fast_validator, projection
+from pipeline.landing.fastpath import (
+    MAX_DEPTH,
+    data_validator,
+    decoder_checked,
+    fast_row,
+    fast_validator,
+    projection,
+)
 from pipeline.landing.land import land
 from pipeline.landing.parsers import RecordError, describe, json_parser
-from pipeline.schemas.openalex import Author, Work
+from pipeline.schemas.openalex import Author, Work, abstract_from_inverted_index
 from pipeline.schemas.platform import PlatformEvent
 from pipeline.sources.openalex.snapshot import OpenAlexSnapshot
 
@@ -87,6 +95,8 @@ def _with(record: dict, **changes: Any) -> str:
 WORK_LINES: list[str | bytes] = [
     *BAD_LINES,  # the hostile lines of the landing tests
     "this is not json",
+    " \t\x0b\x0c\r ",  # ASCII whitespace only: an empty line
+    "\xa0",  # not ASCII whitespace: invalid JSON
     json.dumps({"id": "https://openalex.org/W77", "authorships": "nope"}),
     '{"title": "no id"}',
     '{"id": "A123"}',
@@ -236,6 +246,29 @@ SCALAR_VALUES = [
 ]
 
 
+ABSTRACTS = [
+    '{"a": [0, 1.0]}',
+    '{"a": [true]}',
+    '{"a": [[0]]}',
+    '{"a": [null]}',
+    '{"a": null, "b": [0]}',
+    '[["a", [0]]]',
+    '{"a": [18446744073709551616]}',
+    '{"a": [9223372036854775808]}',
+    '{"a": [-9223372036854775809]}',
+    '{"a": [-1], "b": [0]}',
+    '{"a": [0], "a": [1]}',
+    '{"a": [0], "a": "x"}',
+    '{"a": "x", "a": [0]}',
+    '{"\\ud800": [0]}',
+    '{"\\u00e9": [0], "": [1]}',
+    '{"a": [0,]}',
+    '{"a": [1e0]}',
+    '{"a": [-0]}',
+    '{"a": [NaN]}',
+]
+
+
 def _verdicts(model: type[BaseModel], lines: list[str | bytes]) -> list[tuple]:
     encoded = [line.encode() if isinstance(line, str) else line for line in lines]
     return [(line, _plain(model, line), _landed(model, line)) for line in encoded]
@@ -258,6 +291,10 @@ def test_scalars_of_every_kind_get_the_same_verdict():
     ]
     lines += [f'{{"id": "W1", "topics": [{{"id": "T1", "score": {value}}}]}}' for value in SCALAR_VALUES]
     lines += [f'{{"id": {value}}}' for value in SCALAR_VALUES]
+    # the abstract is checked by the decoder (decoder_checked), not by pydantic: every shape of it
+    lines += [f'{{"id": "W1", "abstract_inverted_index": {value}}}' for value in SCALAR_VALUES + ABSTRACTS]
+    lines += [f'{{"id": "W1", "abstract_inverted_index": {{"w": {value}}}}}' for value in SCALAR_VALUES + ABSTRACTS]
+    lines += [f'{{"id": "W1", "abstract_inverted_index": {{"w": [{value}]}}}}' for value in SCALAR_VALUES + ABSTRACTS]
     results = _verdicts(Work, lines)
     assert [(line, plain, fast) for line, plain, fast in results if plain != fast] == []
     assert sum(plain[0] == "ok" for _, plain, _ in results) > 50
@@ -350,7 +387,7 @@ def test_landing_with_the_fast_path_writes_what_plain_pydantic_writes(tmp_path, 
     root = write_snapshot(tmp_path / "snap", works={"2024-01-01": lines})
 
     fast = land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY)
-    monkeypatch.setattr(parsers, "fast_validator", lambda model: None)
+    monkeypatch.setattr(parsers, "fast_row", lambda model: None)
     plain_settings = settings.model_copy(update={"data_dir": tmp_path / "plain"})
     plain = land(OpenAlexSnapshot(root).files(), plain_settings, ingest_date=DAY)
 
@@ -365,3 +402,185 @@ def test_landing_with_the_fast_path_writes_what_plain_pydantic_writes(tmp_path, 
         fast_table, plain_table = pq.read_table(fast_path), pq.read_table(plain_path)
         assert fast_table.schema == plain_table.schema
         assert repr(fast_table.to_pylist()) == repr(plain_table.to_pylist())  # repr: NaN is NaN
+
+
+# -- the projection validated as data (typed dicts) instead of as models ---------------------------
+
+
+def _attribute_row(model: BaseModel) -> dict[str, Any]:
+    """``to_row()`` as it was written on the models' attributes, before ``row_from_data``."""
+    if isinstance(model, Author):
+        stats = model.summary_stats
+        return {
+            "author_id": model.id,
+            "orcid": model.orcid,
+            "display_name": model.display_name,
+            "openalex_works_count": model.works_count,
+            "openalex_cited_by_count": model.cited_by_count,
+            "h_index": stats.h_index if stats else None,
+            "i10_index": stats.i10_index if stats else None,
+            "last_known_institutions": [i.display_name for i in model.last_known_institutions if i.display_name],
+            "updated_date": model.updated_date,
+            "created_date": model.created_date,
+        }
+    source = model.primary_location.source if model.primary_location else None
+    return {
+        "work_id": model.id,
+        "doi": model.doi,
+        "title": model.title if model.title is not None else model.display_name,
+        "publication_year": model.publication_year,
+        "publication_date": model.publication_date,
+        "type": model.type,
+        "cited_by_count": model.cited_by_count,
+        "source_id": source.id if source else None,
+        "source_display_name": source.display_name if source else None,
+        "abstract": abstract_from_inverted_index(model.abstract_inverted_index),
+        "is_retracted": model.is_retracted,
+        "primary_topic_id": model.primary_topic.id if model.primary_topic else None,
+        "authorships": [
+            {
+                "author_id": a.author.id,
+                "display_name": a.author.display_name or a.raw_author_name,
+                "orcid": a.author.orcid,
+                "author_position": a.author_position,
+                "position_index": i,
+                "is_corresponding": a.is_corresponding,
+                "institution_ids": [inst.id for inst in a.institutions if inst.id],
+            }
+            for i, a in enumerate(model.authorships)
+        ],
+        "topics": [
+            {
+                "topic_id": t.id,
+                "display_name": t.display_name,
+                "score": t.score,
+                "subfield": t.subfield.display_name if t.subfield else None,
+                "field": t.field.display_name if t.field else None,
+                "domain": t.domain.display_name if t.domain else None,
+            }
+            for t in model.topics
+        ],
+        "updated_date": model.updated_date,
+        "created_date": model.created_date,
+    }
+
+
+def _data_verdict(model: type[BaseModel], value: object) -> tuple[str, str]:
+    try:
+        return "ok", repr(data_validator(model)(value))
+    except ValidationError:
+        return "rejected", ""
+
+
+def _model_verdict(model: type[BaseModel], value: object) -> tuple[str, str]:
+    try:
+        return "ok", repr(model.model_validate(value).model_dump())
+    except ValidationError:
+        return "rejected", ""
+
+
+def _corpus(model: type[BaseModel]) -> list[bytes]:
+    lines = WORK_LINES if model is Work else AUTHOR_LINES
+    lines = [*lines, json.dumps(RICH_WORK if model is Work else AUTHOR)]
+    if model is Work:
+        lines += [f'{{"id": "W1", "{name}": {value}}}' for name in SCALAR_FIELDS for value in SCALAR_VALUES]
+        lines += [f'{{"id": {value}}}' for value in SCALAR_VALUES]
+        lines += [f'{{"id": "W1", "primary_location": {value}}}' for value in SCALAR_VALUES]
+        lines += [f'{{"id": "W1", "authorships": [{value}]}}' for value in SCALAR_VALUES]
+        lines += [f'{{"id": "W1", "authorships": [{{"author": {value}}}]}}' for value in SCALAR_VALUES]
+        lines += [f'{{"id": "W1", "topics": [{{"id": "T1", "field": {value}}}]}}' for value in SCALAR_VALUES]
+        lines += [f'{{"id": "W1", "abstract_inverted_index": {value}}}' for value in SCALAR_VALUES]
+        lines += ['{"id": "W1", "abstract_inverted_index": {"a": [0], "a": [1], "b": [2]}}']
+    else:
+        lines += [f'{{"id": "A1", "summary_stats": {value}}}' for value in SCALAR_VALUES]
+        lines += [f'{{"id": "A1", "last_known_institutions": [{value}]}}' for value in SCALAR_VALUES]
+    return [line.encode() if isinstance(line, str) else line for line in lines]
+
+
+@pytest.mark.parametrize("model", [Work, Author])
+def test_the_projection_validated_as_data_gets_the_models_verdict_and_dump(model):
+    """On every projected line of the corpus (and on the raw JSON-decoded lines, which hold what
+    the projection drops): the typed-dict schema accepts exactly what the model accepts, and gives
+    exactly ``model_dump()``."""
+    decode = msgspec.json.Decoder(projection(model)).decode
+    values = []
+    for line in _corpus(model):
+        for decoder in (decode, json.loads):
+            try:
+                values.append(decoder(line))
+            except (ValueError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+                pass
+    results = [(value, _data_verdict(model, value), _model_verdict(model, value)) for value in values]
+    assert [(repr(v)[:120], d, m) for v, d, m in results if d != m] == []
+    assert {m[0] for _, _, m in results} == {"ok", "rejected"}
+    assert sum(m[0] == "ok" for _, _, m in results) > 20
+
+
+def test_the_fields_the_decoder_checks_get_the_models_verdict_and_dump():
+    """With the abstract decoded as ``dict[str, list[int]]`` and taken as it is by the data
+    validator: on every line the typed decoder accepts, the model's verdict and dump."""
+    checked = decoder_checked(Work)
+    assert set(checked) == {"abstract_inverted_index"} and decoder_checked(Author) == {}
+    members = {**projection(Work).__annotations__, **checked}
+    decode = msgspec.json.Decoder(TypedDict("Typed", members, total=False)).decode
+    validate = data_validator(Work, frozenset(checked))
+    lines = _corpus(Work) + [f'{{"id": "W1", "abstract_inverted_index": {v}}}'.encode() for v in ABSTRACTS]
+    values = []
+    for line in lines:
+        try:
+            values.append(decode(line))
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, UnicodeDecodeError):
+            pass
+
+    def verdict(value):
+        try:
+            return "ok", repr(validate(value))
+        except ValidationError:
+            return "rejected", ""
+
+    results = [(value, verdict(value), _model_verdict(Work, value)) for value in values]
+    assert [(repr(v)[:120], d, m) for v, d, m in results if d != m] == []
+    assert sum(m[0] == "ok" for _, _, m in results) > 20
+    assert any(v.get("abstract_inverted_index") for v, d, _ in results if d[0] == "ok")
+
+
+@pytest.mark.parametrize("model", [Work, Author])
+def test_row_from_data_is_the_attribute_to_row_it_replaced(model, recorded):
+    lines = _corpus(model)
+    name = "openalex_work_W2741809807.json" if model is Work else "openalex_author_A5023888391.json"
+    lines.append(json.dumps(json.loads((recorded / name).read_text())).encode())
+    checked = 0
+    for line in lines:
+        try:
+            record = model.model_validate_json(line)
+        except ValidationError:
+            continue
+        assert repr(record.to_row()) == repr(_attribute_row(record)), line[:120]
+        checked += 1
+    assert checked > 10
+
+
+def test_the_data_validator_is_used_for_the_openalex_models_and_refuses_what_it_cannot_be_sure_of():
+    assert data_validator(Work) is not None and data_validator(Author) is not None
+
+    class After(BaseModel):
+        inner: Work | None = None
+
+        @field_validator("inner", mode="after")
+        @classmethod
+        def _sees_the_model(cls, value):
+            return value
+
+    class Computed(BaseModel):
+        a: int = 0
+
+        @model_validator(mode="after")
+        def _check(self):
+            return self
+
+    class Either(BaseModel):
+        value: Work | Author | None = None
+
+    assert data_validator(After) is None and data_validator(Computed) is None and data_validator(Either) is None
+    # no row_from_data: the fast path validates the projection as the model and calls to_row()
+    assert fast_row(PlatformEvent) is not None

@@ -38,7 +38,9 @@ def test_valid_rows_land_and_bad_lines_are_quarantined_with_location(tmp_path, s
     (file,) = report.files
     assert (file.records, file.valid, file.quarantined) == (6, 2, 4)
     assert file.valid + file.quarantined == file.records
-    assert file.records_path.rpartition("/")[0].endswith("lake/source=openalex-snapshot/entity=works/ingest_date=2026-01-02")
+    assert file.records_path.rpartition("/")[0].endswith(
+        "lake/source=openalex-snapshot/entity=works/ingest_date=2026-01-02"
+    )
     landed = pq.read_table(file.records_path)
     assert landed.column("work_id").to_pylist() == ["W1", "W2"]
     part = (root / "data/works/updated_date=2024-01-01/part_000.gz").resolve().as_posix()
@@ -131,7 +133,9 @@ def test_parallel_landing_gives_the_same_lake_as_sequential(tmp_path, settings):
     one = land(OpenAlexSnapshot(root).files(), sequential, ingest_date=DAY)
     two = land(OpenAlexSnapshot(root).files(), parallel, ingest_date=DAY, on_records=progress.append)
 
-    assert [(f.source_file, f.valid, f.quarantined) for f in one.files] == [(f.source_file, f.valid, f.quarantined) for f in two.files]
+    assert [(f.source_file, f.valid, f.quarantined) for f in one.files] == [
+        (f.source_file, f.valid, f.quarantined) for f in two.files
+    ]
     assert _lake_rows(sequential) == _lake_rows(parallel)
     assert sum(progress) == two.total("records") == 124
 
@@ -165,3 +169,33 @@ def test_a_corrected_file_replaces_its_earlier_landing(tmp_path, settings, next_
     assert not any(p.is_file() for p in quarantine_dir(settings).rglob("*.parquet"))
     third = land(OpenAlexSnapshot(root).files(), settings, ingest_date=date(2026, 2, 1))
     assert third.files[0].skipped and third.files[0].records_path == second.files[0].records_path
+
+
+def _gzip_bytes(lines: list[str]) -> bytes:
+    import gzip
+
+    return gzip.compress("".join(line + "\n" for line in lines).encode(), compresslevel=1)
+
+
+def test_a_damaged_deflate_stream_stops_the_batch_with_the_file_name(tmp_path, settings):
+    """Not a truncated file but bytes flipped inside the compressed data: ISA-L's own error."""
+    from pipeline.errors import SnapshotError
+
+    root = write_snapshot(tmp_path / "snap", works={"2024-01-01": [work("W1", ["A1"])]})
+    damaged = root / "data/works/updated_date=2024-01-01/part_000.gz"
+    data = _gzip_bytes([json.dumps(work(f"W{i}", ["A1"])) for i in range(2_000)])
+    damaged.write_bytes(data[:200] + bytes(b ^ 0xFF for b in data[200:400]) + data[400:])
+    with pytest.raises(SnapshotError, match="updated_date=2024-01-01/part_000.gz: cannot read past record"):
+        land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY)
+    assert not any(p.is_file() for p in settings.data_dir.rglob("*"))
+
+
+def test_a_multi_member_gzip_part_is_read_whole(tmp_path, settings):
+    """Concatenated gzip members (as some writers append) are one file of records, as with gzip."""
+    root = write_snapshot(tmp_path / "snap", works={"2024-01-01": [work("W1", ["A1"])]})
+    part = root / "data/works/updated_date=2024-01-01/part_000.gz"
+    first, second = [json.dumps(work("W1", ["A1"]))], [json.dumps(work("W2", ["A2"])), "{broken"]
+    part.write_bytes(_gzip_bytes(first) + _gzip_bytes(second))
+    (file,) = land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY).files
+    assert (file.records, file.valid, file.quarantined) == (3, 2, 1)
+    assert [(r["work_id"], r["line_number"]) for r in _lake_rows(settings)] == [("W1", 1), ("W2", 2)]

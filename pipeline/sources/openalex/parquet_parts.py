@@ -62,6 +62,7 @@ import pyarrow.parquet as pq
 from pydantic import AliasChoices, AliasPath, BaseModel, ValidationError
 
 from pipeline.errors import SnapshotError
+from pipeline.landing.fastpath import data_validator
 from pipeline.landing.parsers import Parser, RecordError, describe
 from pipeline.sources.base import InputFile
 
@@ -151,6 +152,11 @@ def row_parser(model: type[BaseModel]) -> Parser:
     pydantic's reason."""
     as_text, tree = structured_keys(model), declared_tree(model)
     validate = model.model_validate
+    # The model's schema with typed dicts for its models (pipeline.landing.fastpath.data_validator),
+    # when it has a row_from_data: the same checks without building the models; a reject is
+    # validated again as the model for pydantic's own message.
+    from_data = getattr(model, "row_from_data", None)
+    validate_data = data_validator(model) if from_data is not None else None
 
     def parse(row: dict[str, Any]) -> dict[str, Any]:
         values = _without_nulls(row, tree)
@@ -160,6 +166,11 @@ def row_parser(model: type[BaseModel]) -> Parser:
                     values[key] = json.loads(values[key])
                 except ValueError as exc:
                     raise RecordError(f"{key}: not JSON text ({exc})") from None
+        if validate_data is not None:
+            try:
+                return from_data(validate_data(values))
+            except ValidationError:
+                pass
         try:
             return validate(values).to_row()
         except ValidationError as exc:
