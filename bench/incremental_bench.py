@@ -355,12 +355,13 @@ def compare(a: Path, b: Path) -> dict:
 def _restore(source: Path, target: Path) -> None:
     """``target`` as a copy of ``source``: hard links (the builds write new files and rename them;
     the lake, the exports and the history files are never rewritten in place), but real copies of
-    the DuckDB files, which are. Mtimes stay (the input listing records them)."""
+    what is (the DuckDB files, the GX project, the lock). Mtimes stay (the input listing records them)."""
     shutil.rmtree(target, ignore_errors=True)
     subprocess.run(["cp", "-al", str(source), str(target)], check=True)
-    for path in target.rglob("*.duckdb*"):
-        path.unlink()
-        shutil.copy2(source / path.relative_to(target), path)
+    for path in [*target.rglob("*.duckdb*"), *(target / "quality").rglob("*"), target / ".pipeline.lock"]:
+        if path.is_file() and not path.is_symlink():  # written in place: the DuckDB files, GX's, the lock
+            path.unlink()
+            shutil.copy2(source / path.relative_to(target), path)
 
 
 def main() -> int:
