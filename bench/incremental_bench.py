@@ -356,7 +356,10 @@ def _restore(source: Path, target: Path) -> None:
     """``target`` as a copy of ``source``: hard links (the builds write new files and rename them;
     the lake, the exports and the history files are never rewritten in place), but real copies of
     what is (the DuckDB files, the GX project, the lock). Mtimes stay (the input listing records them)."""
-    shutil.rmtree(target, ignore_errors=True)
+    if target.exists():  # out of the way at once, deleted in the background (hundreds of thousands of files)
+        trash = target.with_name(f"{target.name}.trash-{os.getpid()}-{time.time_ns()}")
+        target.rename(trash)
+        subprocess.Popen(["rm", "-rf", str(trash)])
     subprocess.run(["cp", "-al", str(source), str(target)], check=True)
     for path in [*target.rglob("*.duckdb*"), *(target / "quality").rglob("*"), target / ".pipeline.lock"]:
         if path.is_file() and not path.is_symlink():  # written in place: the DuckDB files, GX's, the lock
