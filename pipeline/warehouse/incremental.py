@@ -416,11 +416,15 @@ def _close_records(con, has_arxiv: bool) -> None:
     listing one of their old or new name keys; their own authors' evidence does not
     change (it is computed from OpenAlex records only), so this does not cascade."""
     _link_closure(con)
+    # the author entries of every version of the changed records: one scan of the lake
+    con.execute(
+        "create or replace temp table inc_r_entries as select e.author_id, e.display_name from "
+        "(select unnest(authorships) as e from lake_works where work_id in (select id from inc_r_open))"
+    )
     con.execute(
         "create or replace temp table inc_ma as "
-        "select distinct resolve_author_id(e.author_id) as author_id from "
-        "(select unnest(authorships) as e from lake_works where work_id in (select id from inc_r_open)) "
-        "where e.author_id is not null "
+        "select distinct resolve_author_id(author_id) as author_id from inc_r_entries "
+        "where author_id is not null "
         "union select author_id from inc_seed_authors"
     )
     if not has_arxiv:
@@ -432,8 +436,7 @@ def _close_records(con, has_arxiv: bool) -> None:
         "where kind = 'name' and author_id in (select author_id from inc_ma) "
         "union select normalize_person_name(display_name) from lake_authors "
         "where author_id in (select author_id from inc_ma_listed) "
-        "union select normalize_person_name(e.display_name) from "
-        "(select unnest(authorships) as e from lake_works where work_id in (select id from inc_r_open))"
+        "union select normalize_person_name(display_name) from inc_r_entries"
     )
     con.execute(
         "insert into inc_r_arx select distinct arxiv_id from inc_arxiv_names "
