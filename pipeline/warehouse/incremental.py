@@ -35,6 +35,13 @@ Tables are spliced by their key column, found from their columns: ``work_id``
 trust_snapshots), ``author_a``/``author_b`` (collaborator edges); a table with
 none of them (quarantine, quality_runs) is rebuilt whole, which is allowed only
 when it reads no restricted raw input (checked from the model graph).
+
+Kept between builds in the warehouse's ``incremental`` schema (written by the full
+build, spliced like the marts, never published): ``int_arxiv_name_evidence`` (per
+author, what the arXiv name matching knows; the matching of the entries being
+recomputed reads only the rows under their name keys and their candidates'
+co-author rows) and ``record_keys`` (the link keys of every lake record version,
+so the closure never normalises the titles of the whole lake).
 """
 
 from __future__ import annotations
