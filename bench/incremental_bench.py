@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from datetime import date
@@ -228,27 +229,89 @@ def refresh_one_author(layout: DataLayout, warehouse: Path, authors: int, names:
     return {"author_id": author_id, "works": count}
 
 
-def timed_build(settings: Settings) -> dict:
-    from pipeline import run
+class _TimedConnection:
+    """A DuckDB connection that times every ``execute`` (the incremental build's queries)."""
 
-    marks: dict[str, float] = {}
+    def __init__(self, con, queries: list):
+        self._con = con
+        self._queries = queries
+
+    def execute(self, sql, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return self._con.execute(sql, *args, **kwargs)
+        finally:
+            self._queries.append((time.perf_counter() - started, " ".join(str(sql).split())[:200]))
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+class _TimedDuckDB:
+    """Stands in for the ``duckdb`` module in pipeline.warehouse.incremental: its connections are timed."""
+
+    def __init__(self, queries: list):
+        self._queries = queries
+
+    def connect(self, *args, **kwargs):
+        return _TimedConnection(duckdb.connect(*args, **kwargs), self._queries)
+
+    def __getattr__(self, name):
+        return getattr(duckdb, name)
+
+
+def timed_build(settings: Settings, slowest: int = 0) -> dict:
+    """One ``pipeline.run.build``, timed per step (from one step of the build's own to the next; the
+    models grouped by layer), gate and publish apart; ``slowest``: also the N slowest queries of an
+    incremental build."""
+    from pipeline import run
+    from pipeline.warehouse import incremental
+
+    marks: list[tuple[str, float]] = []
+    queries: list[tuple[float, str]] = []
     started = time.perf_counter()
 
     def on_step(step: str) -> None:
-        if step == "quality gate":
-            marks["gate"] = time.perf_counter()
+        marks.append((step, time.perf_counter()))
 
-    report = run.build(settings, on_step=on_step)
+    publish = run.publish_warehouse
+
+    def timed_publish(*args, **kwargs):
+        marks.append(("publish", time.perf_counter()))
+        return publish(*args, **kwargs)
+
+    run.publish_warehouse = timed_publish
+    if slowest:
+        incremental.duckdb = _TimedDuckDB(queries)
+    try:
+        report = run.build(settings, on_step=on_step)
+    finally:
+        run.publish_warehouse = publish
+        incremental.duckdb = duckdb
     ended = time.perf_counter()
-    return {
+    gate = next(t for step, t in marks if step == "quality gate")
+    steps: dict[str, float] = {}
+    bounds = [("start (lock, fingerprint, mode, copy)", started), *marks, ("end", ended)]
+    for (step, t0), (_, t1) in zip(bounds, bounds[1:], strict=False):
+        if step.startswith(("staging.", "intermediate.", "marts.")):
+            step = "models: " + step.split(".", 1)[0]
+        elif step.startswith("incremental: context"):
+            step = "incremental: context"
+        steps[step] = round(steps.get(step, 0.0) + t1 - t0, 2)
+    result = {
         "mode": report.mode,
         "reason": report.mode_reason,
         "incremental": report.incremental,
-        "build_s": round(marks["gate"] - started, 2),
-        "gate_and_publish_s": round(ended - marks["gate"], 2),
+        "build_s": round(gate - started, 2),
+        "gate_and_publish_s": round(ended - gate, 2),
         "total_s": round(ended - started, 2),
+        "steps_s": steps,
         "row_counts": report.row_counts,
     }
+    if slowest and report.mode == "incremental":
+        result["queries_s"] = round(sum(s for s, _ in queries), 2)
+        result["slowest_queries"] = [[round(s, 2), q] for s, q in sorted(queries, reverse=True)[:slowest]]
+    return result
 
 
 def shared_names(layout: DataLayout) -> float:
@@ -289,6 +352,24 @@ def compare(a: Path, b: Path) -> dict:
     return found
 
 
+def _restore(source: Path, target: Path) -> subprocess.Popen | None:
+    """``target`` as a copy of ``source``: hard links (the builds write new files and rename them;
+    the lake, the exports and the history files are never rewritten in place), but real copies of
+    what is (the DuckDB files, the GX project, the lock). Mtimes stay (the input listing records them)."""
+    if target.exists():  # out of the way at once, deleted in the background (hundreds of thousands of files)
+        trash = target.with_name(f"{target.name}.trash-{os.getpid()}-{time.time_ns()}")
+        target.rename(trash)
+        cleanup = subprocess.Popen(["rm", "-rf", str(trash)])
+    else:
+        cleanup = None
+    subprocess.run(["cp", "-al", str(source), str(target)], check=True)
+    for path in [*target.rglob("*.duckdb*"), *(target / "quality").rglob("*"), target / ".pipeline.lock"]:
+        if path.is_file() and not path.is_symlink():  # written in place: the DuckDB files, GX's, the lock
+            path.unlink()
+            shutil.copy2(source / path.relative_to(target), path)
+    return cleanup  # the caller waits for it before measuring
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--works", type=int, default=1_000_000)
@@ -306,6 +387,21 @@ def main() -> int:
         f"{WORST_CASE_NAMES}: the worst case, every name shared by ~33 authors at 1M works)",
     )
     parser.add_argument("--verify", action="store_true", help="also build fully and compare every table")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep a copy of the data dir after the full build (<data dir>.base) and, when there is one, "
+        "start from it: no generating, no full build, only the refresh and the incremental build",
+    )
+    parser.add_argument("--base", type=Path, default=None, help="with --reuse: the copy (default <data dir>.base)")
+    parser.add_argument(
+        "--restamp",
+        action="store_true",
+        help="with --reuse: record the current code fingerprint as the base's, so that a base built by other "
+        "code still builds incrementally (sound only when the code change leaves a full build's output as it was)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="incremental builds, each from the base (with --reuse)")
+    parser.add_argument("--slowest", type=int, default=12, help="list the N slowest queries of the incremental build")
     args = parser.parse_args()
 
     def log(msg: str) -> None:
@@ -313,28 +409,50 @@ def main() -> int:
 
     names = args.distinct_names or NAMES_PER_AUTHOR * max(args.works // 3, 1)
     data_dir = args.out / f"works-{args.works}-arxiv-{args.arxiv_every}-names-{names}"
-    shutil.rmtree(data_dir, ignore_errors=True)
+    base = args.base or data_dir.with_name(data_dir.name + ".base")
     settings = Settings(data_dir=data_dir, as_of=AS_OF, duckdb_memory_limit=args.memory_limit)
     layout = DataLayout.of(settings)
     load = os.getloadavg()[0]
-    t = time.perf_counter()
-    log(f"generating {args.works:,} works into {layout.lake_uri}")
-    authors = generate(layout, args.works, args.per_file, log, args.arxiv_every, names)
-    generated_s = time.perf_counter() - t
-    log("full build")
-    full = timed_build(settings)
-    log(json.dumps(full))
-    refreshed = refresh_one_author(layout, layout.warehouse_path, authors, names)
-    log(f"refreshing {refreshed}")
-    incremental = timed_build(settings)
-    log(json.dumps(incremental))
+    authors = max(args.works // 3, 1)
+    generated_s = full = None
+    if args.reuse and base.is_dir():
+        log(f"reusing the full build in {base}")
+    else:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        t = time.perf_counter()
+        log(f"generating {args.works:,} works into {layout.lake_uri}")
+        generate(layout, args.works, args.per_file, log, args.arxiv_every, names)
+        generated_s = round(time.perf_counter() - t, 1)
+        log("full build")
+        full = timed_build(settings)
+        log(json.dumps(full))
+        if args.reuse:
+            _restore(data_dir, base)
+    runs = []
+    for _ in range(max(args.repeat, 1)):
+        if args.reuse:
+            cleanup = _restore(base, data_dir)
+            if cleanup is not None:
+                cleanup.wait()  # not while the build is timed
+            if args.restamp:
+                from pipeline.storage.reports import read_report, write_report
+                from pipeline.warehouse.fingerprint import code_fingerprint
+
+                report = read_report(layout, "build")
+                report["code_fingerprint"] = code_fingerprint(settings)
+                write_report(layout, "build", report)
+        refreshed = refresh_one_author(layout, layout.warehouse_path, authors, names)
+        log(f"refreshing {refreshed} (load {os.getloadavg()[0]:.2f})")
+        runs.append({**timed_build(settings, slowest=args.slowest), "load_average": round(os.getloadavg()[0], 2)})
+        log(json.dumps(runs[-1]))
+    incremental = runs[0] if len(runs) == 1 else runs
     result = {
         "works": args.works,
         "authors": authors,
         "arxiv_every": args.arxiv_every,
         "distinct_names": names,
         "authors_sharing_a_name": shared_names(layout),
-        "generate_s": round(generated_s, 1),
+        "generate_s": generated_s,
         "load_average_at_start": load,
         "cores": os.cpu_count(),
         "warehouse_mb": round(layout.warehouse_path.stat().st_size / 1e6),

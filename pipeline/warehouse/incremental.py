@@ -35,6 +35,13 @@ Tables are spliced by their key column, found from their columns: ``work_id``
 trust_snapshots), ``author_a``/``author_b`` (collaborator edges); a table with
 none of them (quarantine, quality_runs) is rebuilt whole, which is allowed only
 when it reads no restricted raw input (checked from the model graph).
+
+Kept between builds in the warehouse's ``incremental`` schema (written by the full
+build, spliced like the marts, never published): ``int_arxiv_name_evidence`` (per
+author, what the arXiv name matching knows; the matching of the entries being
+recomputed reads only the rows under their name keys and their candidates'
+co-author rows) and ``record_keys`` (the link keys of every lake record version,
+so the closure never normalises the titles of the whole lake).
 """
 
 from __future__ import annotations
@@ -72,6 +79,8 @@ _MAX_PASSES = 6
 # Kept between builds beside the marts (not published): the arXiv matching's evidence per author.
 _STATE_SCHEMA = "incremental"
 _EVIDENCE = "int_arxiv_name_evidence"
+# ... and the link keys of every lake record version (what the closure of the changed records follows).
+_RECORD_KEYS = "record_keys"
 # What an incremental build spliced in, for its gate (pipeline.quality.gate.changed_keys): key column ->
 # the table of its deleted or inserted keys. Only in a warehouse file an incremental build made.
 CHANGED_KEYS = {"work_id": f"{_STATE_SCHEMA}.changed_works", "author_id": f"{_STATE_SCHEMA}.changed_authors"}
@@ -211,6 +220,11 @@ def _splice(con, layout, new_files, on_step, max_author_share):
         [_STATE_SCHEMA, _EVIDENCE],
     ).fetchall():
         raise Fallback("the previous warehouse keeps no arXiv name evidence (built before it was kept)")
+    if not con.execute(
+        "select 1 from duckdb_tables() where database_name = 'prev' and schema_name = ? and table_name = ?",
+        [_STATE_SCHEMA, _RECORD_KEYS],
+    ).fetchall():
+        raise Fallback("the previous warehouse keeps no record link keys (built before they were kept)")
 
     # Merged-id resolution first: unchanged (new merged ids make a full build), read whole.
     by_name = {m.name: m for m in models}
@@ -223,6 +237,11 @@ def _splice(con, layout, new_files, on_step, max_author_share):
 
     _step(on_step, "incremental: affected keys")
     _seed(con)
+    con.execute(f"create temp table inc_new_keys as {_record_keys_sql('new_works', 'new_arxiv_entries')}")
+    con.execute(
+        f"create temp view inc_record_keys as select * from prev.{_STATE_SCHEMA}.{_RECORD_KEYS} "
+        "union all select * from inc_new_keys"
+    )
     has_arxiv = _count(con, "select 1 from lake_arxiv_entries limit 1") > 0
     if has_arxiv:
         con.execute(
@@ -250,7 +269,7 @@ def _splice(con, layout, new_files, on_step, max_author_share):
         _step(on_step, f"incremental: context (pass {stats.passes})")
         _context(con)
         _restricted_inputs(con)
-        con.execute(f"drop view if exists {_EVIDENCE}")
+        con.execute(f"drop table if exists {_EVIDENCE}")
         for model in models:
             _step(on_step, model.key)
             run_model(con, model)
@@ -303,6 +322,10 @@ def _splice(con, layout, new_files, on_step, max_author_share):
             _splice_table(con, model.name)
         con.execute(f"delete from prev.{_STATE_SCHEMA}.{_EVIDENCE} where author_id in (select author_id from inc_ta)")
         con.execute(f"insert into prev.{_STATE_SCHEMA}.{_EVIDENCE} select * from inc_evidence_new")
+        con.execute(
+            f"insert into prev.{_STATE_SCHEMA}.{_RECORD_KEYS} select * from inc_new_keys "
+            f"except select * from prev.{_STATE_SCHEMA}.{_RECORD_KEYS} where id in (select id from inc_new_keys)"
+        )
         con.execute(f"create or replace table prev.{CHANGED_KEYS['work_id']} as select work_id from inc_tw_all")
         con.execute(f"create or replace table prev.{CHANGED_KEYS['author_id']} as select author_id from inc_ta")
         con.execute("commit")
@@ -341,6 +364,18 @@ def _check_whole_tables(models: list[Model]) -> None:
         restricted = raw_reads(model.name, set()) - _WHOLE
         if restricted:
             raise Fallback(f"{model.key} has no key column and reads {', '.join(sorted(restricted))}")
+
+
+def _record_keys_sql(works: str, arxiv_entries: str) -> str:
+    """The keys a record links by (a superset of int_work_sources' links): one row per distinct
+    (source, record id, doi, arXiv key, title key, year) of every version in the two inputs."""
+    return (
+        "select 'openalex' as source, work_id as id, doi, "
+        "case when doi like '10.48550/arxiv.%' then substr(doi, 16) end as arxiv_key, "
+        f"normalize_title(title) as title_key, publication_year::integer as year from {works} "
+        "union select 'arxiv', arxiv_id, doi, lower(arxiv_id), normalize_title(title), "
+        f"year(published_at)::integer from {arxiv_entries}"
+    )
 
 
 def _seed(con) -> None:
@@ -388,11 +423,15 @@ def _close_records(con, has_arxiv: bool) -> None:
     listing one of their old or new name keys; their own authors' evidence does not
     change (it is computed from OpenAlex records only), so this does not cascade."""
     _link_closure(con)
+    # the author entries of every version of the changed records: one scan of the lake
+    con.execute(
+        "create or replace temp table inc_r_entries as select e.author_id, e.display_name from "
+        "(select unnest(authorships) as e from lake_works where work_id in (select id from inc_r_open))"
+    )
     con.execute(
         "create or replace temp table inc_ma as "
-        "select distinct resolve_author_id(e.author_id) as author_id from "
-        "(select unnest(authorships) as e from lake_works where work_id in (select id from inc_r_open)) "
-        "where e.author_id is not null "
+        "select distinct resolve_author_id(author_id) as author_id from inc_r_entries "
+        "where author_id is not null "
         "union select author_id from inc_seed_authors"
     )
     if not has_arxiv:
@@ -404,8 +443,7 @@ def _close_records(con, has_arxiv: bool) -> None:
         "where kind = 'name' and author_id in (select author_id from inc_ma) "
         "union select normalize_person_name(display_name) from lake_authors "
         "where author_id in (select author_id from inc_ma_listed) "
-        "union select normalize_person_name(e.display_name) from "
-        "(select unnest(authorships) as e from lake_works where work_id in (select id from inc_r_open))"
+        "union select normalize_person_name(display_name) from inc_r_entries"
     )
     con.execute(
         "insert into inc_r_arx select distinct arxiv_id from inc_arxiv_names "
@@ -416,41 +454,33 @@ def _close_records(con, has_arxiv: bool) -> None:
 
 def _link_closure(con) -> None:
     """Grow inc_r_open/inc_r_arx until they are a union of whole components: every member of their
-    previous works, and every record a DOI, arXiv id or title+year could link them to."""
+    previous works, and every record a DOI, arXiv id or title+year could link them to (looked up in
+    inc_record_keys: the kept keys of every earlier lake record, and those of the new files)."""
     while True:
         before = _count(con, "select id from inc_r_open union all select id from inc_r_arx")
         _complete_components(con, "inc_r_open", "inc_r_arx")
         # Every key a version of these records links by (a superset of the model's links).
         con.execute(
             "create or replace temp table inc_keys as "
-            "select doi, case when doi like '10.48550/arxiv.%' then substr(doi, 16) end as arxiv_key, "
-            "normalize_title(title) as title_key, publication_year::integer as year "
-            "from lake_works where work_id in (select id from inc_r_open) "
-            "union all select doi, lower(arxiv_id), normalize_title(title), year(published_at)::integer "
-            "from lake_arxiv_entries where arxiv_id in (select id from inc_r_arx)"
+            "select doi, arxiv_key, title_key, year from inc_record_keys "
+            "where source = 'openalex' and id in (select id from inc_r_open) "
+            "union all select doi, arxiv_key, title_key, year from inc_record_keys "
+            "where source = 'arxiv' and id in (select id from inc_r_arx)"
         )
         con.execute(
             "create or replace temp table inc_title_keys as select distinct title_key, year from inc_keys "
             "where length(title_key) >= 20 and year is not null"
         )
-        con.execute(
-            "insert into inc_r_open select distinct work_id from lake_works where "
-            "(doi in (select doi from inc_keys where doi is not null) "
-            " or (doi like '10.48550/arxiv.%' and substr(doi, 16) in "
-            "     (select arxiv_key from inc_keys where arxiv_key is not null)) "
-            " or (publication_year::integer in (select year + d from inc_title_keys, (values (-1), (0), (1)) t(d)) "
-            "     and normalize_title(title) in (select title_key from inc_title_keys))) "
-            "and work_id not in (select id from inc_r_open)"
-        )
         # (a title match two years apart is a superset too: harmless, only more records)
-        con.execute(
-            "insert into inc_r_arx select distinct arxiv_id from lake_arxiv_entries where "
-            "(doi in (select doi from inc_keys where doi is not null) "
-            " or lower(arxiv_id) in (select arxiv_key from inc_keys where arxiv_key is not null) "
-            " or (year(published_at)::integer in (select year + d from inc_title_keys, (values (-1), (0), (1)) t(d)) "
-            "     and normalize_title(title) in (select title_key from inc_title_keys))) "
-            "and arxiv_id not in (select id from inc_r_arx)"
-        )
+        for table, source in (("inc_r_open", "openalex"), ("inc_r_arx", "arxiv")):
+            con.execute(
+                f"insert into {table} select distinct id from inc_record_keys where source = '{source}' and "
+                "(doi in (select doi from inc_keys where doi is not null) "
+                " or arxiv_key in (select arxiv_key from inc_keys where arxiv_key is not null) "
+                " or (year in (select year + d from inc_title_keys, (values (-1), (0), (1)) t(d)) "
+                "     and title_key in (select title_key from inc_title_keys))) "
+                f"and id not in (select id from {table})"
+            )
         after = _count(con, "select id from inc_r_open union all select id from inc_r_arx")
         if after == before:
             return
@@ -485,15 +515,31 @@ def _context(con) -> None:
 
 def _evidence_view(con) -> None:
     """The evidence the arXiv matching reads: the kept rows of every author the change does not
-    touch, and the rows just computed (from each one's whole context) of those it does."""
+    touch, and the rows just computed (from each one's whole context) of those it does; of
+    those, only what int_arxiv_authorships can read for the entries being recomputed: the
+    ``name`` rows under their name keys, and the ``coauthor`` rows of the authors those name
+    rows are of. The kept table is ordered by (kind, key) for name rows and (kind, author_id)
+    for coauthor rows (:func:`save_state`), so both lookups read a few row groups of it."""
     con.execute(
         f"create or replace temp table inc_evidence_new as select * from {_EVIDENCE} "
         "where author_id in (select author_id from inc_ta)"
     )
     con.execute(f"drop table {_EVIDENCE}")
+    kept = f"prev.{_STATE_SCHEMA}.{_EVIDENCE}"
     con.execute(
-        f"create temp view {_EVIDENCE} as select * from prev.{_STATE_SCHEMA}.{_EVIDENCE} "
-        "where author_id not in (select author_id from inc_ta) union all select * from inc_evidence_new"
+        "create or replace temp table inc_entry_keys as select distinct name_key as key "
+        "from stg_arxiv__authorships where name_key is not null"
+    )
+    con.execute(
+        f"create or replace temp table inc_evidence_names as select * from {kept} "
+        "where kind = 'name' and key in (select key from inc_entry_keys) "
+        "and author_id not in (select author_id from inc_ta)"
+    )
+    con.execute(
+        f"create temp table {_EVIDENCE} as select * from inc_evidence_names "
+        f"union all select * from {kept} where kind = 'coauthor' "
+        "and author_id in (select distinct author_id from inc_evidence_names) "
+        "union all select * from inc_evidence_new"
     )
 
 
@@ -501,7 +547,14 @@ def save_state(con: duckdb.DuckDBPyConnection) -> None:
     """Keep what the next incremental build needs beyond the marts (schema ``incremental``, not
     published): the arXiv matching's evidence per author. Called by the full build."""
     con.execute(f"create schema if not exists {_STATE_SCHEMA}")
-    con.execute(f"create or replace table {_STATE_SCHEMA}.{_EVIDENCE} as select * from {_EVIDENCE}")
+    con.execute(
+        f"create or replace table {_STATE_SCHEMA}.{_EVIDENCE} as select * from {_EVIDENCE} "
+        "order by kind, case when kind = 'name' then key else author_id end"
+    )
+    con.execute(
+        f"create or replace table {_STATE_SCHEMA}.{_RECORD_KEYS} as "
+        f"{_record_keys_sql('raw_works', 'raw_arxiv_entries')}"
+    )
 
 
 def _restricted_inputs(con) -> None:
