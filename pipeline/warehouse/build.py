@@ -29,15 +29,16 @@ from pipeline.storage.publish import (
     new_export_folder,
     swap_in,
     switch_publish,
-    write_profile_documents,
+    write_document_batches,
 )
 from pipeline.storage.publish_mirror import mirror_export
 from pipeline.warehouse.inputs import create_raw_inputs, raw_input_names
 from pipeline.warehouse.models import Macro, Model, plan
-from pipeline.warehouse.profile_documents import ProfileExport, carry_over_documents, document_texts
+from pipeline.warehouse.profile_documents import ProfileExport, carry_over_documents, document_batches
 from pipeline.warehouse.variables import model_variables, set_variables
 
 StepCallback = Callable[[str], None]
+EXPORT_MEMORY_LIMIT = "512MB"  # DuckDB's share of the export (the documents' chunks come on top)
 
 
 @dataclass
@@ -159,6 +160,10 @@ def export_marts(layout: DataLayout, changed_authors: frozenset[str] | None = No
     folder = new_export_folder(layout)
     con = duckdb.connect(str(layout.warehouse_path), read_only=True)
     try:
+        # DuckDB's buffer pool would otherwise keep what the export read (80% of RAM at most): a fixed
+        # limit, and spill beyond it, keep the export's memory the same at any warehouse size
+        con.execute(f"set memory_limit = {sql_string(EXPORT_MEMORY_LIMIT)}")
+        con.execute(f"set temp_directory = {sql_string(layout.duckdb_temp_dir)}")
         tables = [
             row[0]
             for row in con.execute(
@@ -194,8 +199,8 @@ def export_profiles(
     previous export (same bytes, same file). Removed authors have no document any more."""
     carried = carry_over_documents(con, folder, changed_authors, previous) if changed_authors is not None else None
     if carried is None:
-        written = write_profile_documents(folder, document_texts(con, lake=layout.lake))
+        written = write_document_batches(folder, document_batches(con, lake=layout.lake))
         return ProfileExport(written=written, carried=0)
     linked, rebuild = carried
-    written = write_profile_documents(folder, document_texts(con, rebuild, lake=layout.lake))
+    written = write_document_batches(folder, document_batches(con, rebuild, lake=layout.lake))
     return ProfileExport(written=written, carried=linked)

@@ -1,16 +1,18 @@
 """Profile documents (``publish/profiles/<author_id>.json``) built in DuckDB, many at a time.
 
-One query assembles every wanted author's document as a DuckDB struct and turns it into JSON
-text with ``to_json``: the header from ``profiles``, the trust components, topics, works,
-the top collaborators and, when the lake holds arXiv entries, the arXiv listing, each list
-ordered as :mod:`pipeline.profile_card` orders it. The struct's keys come from the pydantic
-models in :mod:`pipeline.schemas.profile`, in their field order (a model field without an
-expression here is an error), so the document contract stays in one place.
+Per range of author ids (``CHUNK_AUTHORS``), a few queries render every document's JSON text in
+pieces: the header query the text around the document's lists (the header from ``profiles``, the
+trust components and, when the lake holds arXiv entries, the arXiv listing), and one query per list
+(topics, works, top collaborators) its elements' texts, sorted by author and then as
+:mod:`pipeline.profile_card` orders the list, each element after its separator. A document is then a
+few slices of those Arrow buffers (:meth:`DocumentBatch.pieces`), written with one ``writev`` per
+file: no per-author aggregate in SQL and no copy of the text per document in Python. The keys come
+from the pydantic models in :mod:`pipeline.schemas.profile`, in their field order (a model field
+without an expression here is an error), so the document contract stays in one place.
 
-:func:`document_texts` yields ``(author_id, text)`` with the text exactly as
-``ProfileDocument.model_dump_json(indent=2)`` writes it: DuckDB's compact JSON is re-serialised
-by pydantic-core, the serialiser behind ``model_dump_json``, so indentation, float formatting
-and string escapes are pydantic's own.
+The texts are exactly what ``ProfileDocument.model_dump_json(indent=2)`` writes: where DuckDB's JSON
+writer could spell a value differently (upper-case ``\\u00XX`` escapes, floats far from 0-100) the
+document is re-serialised by pydantic-core, the serialiser behind ``model_dump_json``.
 
 The labels profile pages show (venue without its qualifier, short arXiv category, short
 affiliation) are Python functions, applied once per distinct value and joined in.
@@ -26,7 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pydantic_core
 from pydantic import BaseModel
 
@@ -38,8 +42,8 @@ from pipeline.storage.store import Store
 
 # Words an arXiv listing drops when it shortens an affiliation ("Harvard University" -> "harvard").
 _AFFILIATION_FILLER = {"university", "universität", "université", "universidad", "of", "the", "institute", "college"}
-_BATCH_ROWS = 2_000  # documents per Arrow batch fetched from DuckDB (a few MB of JSON text)
-CHUNK_AUTHORS = 20_000  # documents per query (bounds the memory of the per-author aggregates)
+CHUNK_AUTHORS = 20_000  # documents per chunk at most (see _author_chunks)
+CHUNK_WORKS = 100_000  # works listed by a chunk's documents at most (~150 MB of text on the bench snapshots)
 
 
 def venue_label(venue: str | None) -> str | None:
@@ -107,11 +111,58 @@ def map_value_sql(items: str, depth: int) -> str:
     return f"(case when cardinality({items}) = 0 then '{{}}' else '{{' || {body} || {_pad(depth)} || '}}' end)"
 
 
-def document_sql(*, max_collaborators: int, with_arxiv: bool, wanted: str) -> str:
-    """The query: ``(author_id, document)`` per author of ``wanted`` (a query of author ids),
-    ordered by author id, ``document`` being the JSON text (without the final newline). Reads the
-    temp tables ``doc_venue_labels`` and, ``with_arxiv``, ``doc_arxiv_entries``,
-    ``doc_affiliation_labels`` and ``doc_category_labels`` (see :func:`document_texts`)."""
+class _Hole:
+    """A field of :func:`object_segments` whose JSON text is put in later (a list assembled in Arrow)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def object_segments(model: type[BaseModel], fields: dict[str, str | _Hole], depth: int) -> list[str | _Hole]:
+    """Like :func:`object_sql`, split at the ``_Hole`` fields: SQL texts of the pieces between them,
+    and the holes, in order (``[sql, hole, sql, hole, ..., sql]``)."""
+    names = list(model.model_fields)
+    if set(names) != set(fields):
+        missing, extra = sorted(set(names) - set(fields)), sorted(set(fields) - set(names))
+        raise ValueError(f"{model.__name__}: no SQL for {missing}, SQL for unknown fields {extra}")
+    inner = "\n" + "  " * (depth + 1)
+    segments: list[str | _Hole] = []
+    pieces: list[str] = []
+    for i, name in enumerate(names):
+        pieces.append(sql_string(("{" if i == 0 else ",") + inner + json.dumps(name) + ": "))
+        if isinstance(fields[name], _Hole):
+            segments += [f"concat({', '.join(pieces)})", fields[name]]
+            pieces = []
+        else:
+            pieces.append(fields[name])
+    pieces.append(sql_string("\n" + "  " * depth + "}\n"))  # the document's final newline
+    return [*segments, f"concat({', '.join(pieces)})"]
+
+
+@dataclass(frozen=True)
+class DocumentQueries:
+    """The queries of one chunk of documents, each reading ``doc_wanted(author_id, ord)``.
+
+    ``header``: one row per wanted author, ordered by ``ord``: ``segments`` (the document's text
+    around its lists) and ``odd_numbers``; ``lists``: per hole, ``(ord, text)`` rows of that list's
+    elements, ordered by ``ord`` and then as the list is ordered."""
+
+    header: str
+    segments: int
+    holes: list[str]
+    lists: dict[str, str]
+
+
+LIST_DEPTH = 1  # the document's lists are fields of the top-level object
+
+
+def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQueries:
+    """The queries behind the documents (see :class:`DocumentQueries`). Reads the temp tables
+    ``doc_wanted``, ``doc_venue_labels`` and, ``with_arxiv``, ``doc_arxiv_entries``,
+    ``doc_affiliation_labels`` and ``doc_category_labels`` (see :func:`document_batches`).
+
+    Each list is sorted once by one ORDER BY of its chunk and joined in Arrow (ordered string
+    aggregates per author cost several times more)."""
     v = value_sql
     topic = object_sql(
         Topic,
@@ -157,7 +208,7 @@ def document_sql(*, max_collaborators: int, with_arxiv: bool, wanted: str) -> st
         },
         depth=1,
     )
-    document = object_sql(
+    segments = object_segments(
         ProfileDocument,
         {
             "schema_version": v(str(ProfileDocument.model_fields["schema_version"].default)),
@@ -173,9 +224,9 @@ def document_sql(*, max_collaborators: int, with_arxiv: bool, wanted: str) -> st
             "collaborators_count": v("coalesce(p.collaborators_count, 0)"),
             "close_collaborators_count": v("coalesce(p.close_collaborators_count, 0)"),
             "cited_by_count": v("coalesce(p.cited_by_count, 0)"),
-            "topics": "coalesce(t.topics, '[]')",
-            "works": "coalesce(w.works, '[]')",
-            "collaborators": "coalesce(e.collaborators, '[]')",
+            "topics": _Hole("topics"),
+            "works": _Hole("works"),
+            "collaborators": _Hole("collaborators"),
             "arxiv": "coalesce(x.arxiv, 'null')" if with_arxiv else "'null'",
         },
         depth=0,
@@ -220,7 +271,7 @@ def document_sql(*, max_collaborators: int, with_arxiv: bool, wanted: str) -> st
                        'name': a.name, 'affiliations': coalesce(a.affiliations, [])}})) as authors,
                    coalesce(w.cited_by_count, 0) as cited_by_count
             from authorships a
-            join wanted using (author_id)
+            join doc_wanted using (author_id)
             join work_sources s on s.work_id = a.work_id and s.source = 'arxiv'
             join doc_arxiv_entries e on e.arxiv_id = s.source_record_id
             join works w on w.work_id = a.work_id
@@ -249,76 +300,76 @@ def document_sql(*, max_collaborators: int, with_arxiv: bool, wanted: str) -> st
             group by author_id
         )"""
         arxiv_join = "left join author_arxiv x using (author_id)"
-    return f"""
-    with wanted as ({wanted}),
-    header as (select p.* from profiles p semi join wanted using (author_id)),
-    author_components as (
+    texts = [s for s in segments if isinstance(s, str)]
+    header = f"""
+    with author_components as (
         select t.author_id, t.components::map(varchar, double) as components
-        from trust_snapshots t join header p on p.author_id = t.author_id and p.trust_as_of = t.as_of
-    ),
-    author_topics as (
-        select author_id, {list_agg_sql(topic, "works_count desc, topic_display_name, topic_id", depth=1)} as topics
-        from topic_counts semi join wanted using (author_id)
-        group by author_id
-    ),
-    work_texts as (  -- a work's text is the same in every document that lists it: rendered once
-        select w.work_id, w.publication_year, lower(w.title) as title_key, w.title, {work} as text
-        from works w left join doc_venue_labels l on l.name = w.source
-        where w.work_id in (select work_id from authorships semi join wanted using (author_id))
-    ),
-    author_works as (
-        select a.author_id,
-               {list_agg_sql("w.text", "w.publication_year desc nulls last, w.title_key, w.title, w.work_id", depth=1)}
-                   as works
-        from authorships a join wanted using (author_id) join work_texts w using (work_id)
-        group by a.author_id
-    ),
-    top_collaborators as (
-        select e.author_id, e.collaborator_id, p.display_name, e.shared_works, e.first_year, e.last_year, e.is_close
-        from collaborator_edges_directed e join wanted using (author_id)
-        join profiles p on p.author_id = e.collaborator_id
-        qualify row_number() over (
-            partition by e.author_id order by e.shared_works desc, e.last_year desc nulls last, p.display_name, e.collaborator_id
-        ) <= {int(max_collaborators)}
-    ),
-    author_collaborators as (
-        select author_id,
-               {list_agg_sql(collaborator, "shared_works desc, last_year desc nulls last, display_name, collaborator_id", depth=1)}
-                   as collaborators
-        from top_collaborators group by author_id
+        from trust_snapshots t join profiles p on p.author_id = t.author_id and p.trust_as_of = t.as_of
+        semi join doc_wanted d on d.author_id = t.author_id
     ){arxiv_ctes}
-    , documents as (
-    select p.author_id, {document} as document,
-           -- where DuckDB's JSON writer and pydantic's could differ: upper-case \\u00XX escapes, floats
-           -- written without an exponent (components far from 0-100)
+    select d.ord, {", ".join(f"{text} as s{i}" for i, text in enumerate(texts))},
+           -- where DuckDB's JSON writer and pydantic's could differ: floats written without an
+           -- exponent (components far from 0-100); see also the \\u00XX check in _assemble
            coalesce(list_bool_or(list_transform(map_values(c.components),
                lambda x: not (x = 0 or (abs(x) >= 1e-5 and abs(x) < 1e15)))), false) as odd_numbers
-    from header p
+    from profiles p
+    join doc_wanted d using (author_id)
     left join author_components c using (author_id)
-    left join author_topics t using (author_id)
-    left join author_works w using (author_id)
-    left join author_collaborators e using (author_id)
     {arxiv_join}
-    )
-    select author_id, document,
-           odd_numbers or (contains(document, '\\u00') and regexp_matches(document, '\\\\u00(0[BEF]|1[A-F])'))
-               as reserialise
-    from documents
-    order by author_id
+    order by d.ord
     """
+    lists = {
+        "topics": f"""
+        select d.ord, {_element(topic)} as text
+        from topic_counts join doc_wanted d using (author_id)
+        order by d.ord, works_count desc, topic_display_name, topic_id
+        """,
+        "works": f"""
+        with work_texts as (  -- a work's text is the same in every document that lists it: rendered once
+            select w.work_id, w.publication_year, lower(w.title) as title_key, w.title, {_element(work)} as text
+            from works w left join doc_venue_labels l on l.name = w.source
+            where w.work_id in (select work_id from authorships semi join doc_wanted using (author_id))
+        )
+        select d.ord, w.text
+        from authorships a join doc_wanted d using (author_id) join work_texts w using (work_id)
+        order by d.ord, w.publication_year desc nulls last, w.title_key, w.title, w.work_id
+        """,
+        "collaborators": f"""
+        with top_collaborators as (
+            select e.author_id, e.collaborator_id, p.display_name, e.shared_works, e.first_year, e.last_year,
+                   e.is_close
+            from collaborator_edges_directed e join doc_wanted using (author_id)
+            join profiles p on p.author_id = e.collaborator_id
+            qualify row_number() over (
+                partition by e.author_id
+                order by e.shared_works desc, e.last_year desc nulls last, p.display_name, e.collaborator_id
+            ) <= {int(max_collaborators)}
+        )
+        select d.ord, {_element(collaborator)} as text
+        from top_collaborators join doc_wanted d using (author_id)
+        order by d.ord, shared_works desc, last_year desc nulls last, display_name, collaborator_id
+        """,
+    }
+    holes = [s.name for s in segments if isinstance(s, _Hole)]
+    return DocumentQueries(header=header, segments=len(texts), holes=holes, lists=lists)
+
+
+ELEMENT_SEPARATOR = ",\n" + "  " * (LIST_DEPTH + 1)
+
+
+def _element(sql: str) -> str:
+    """SQL of a list element's text with the separator before it (``,\n    {...}``): an author's
+    elements, in order, are then the list's text from its second byte on (see :class:`DocumentBatch`)."""
+    head = "concat("
+    if sql.startswith(head):  # one concat: one copy of big values
+        return f"{head}{sql_string(ELEMENT_SEPARATOR)}, {sql[len(head) :]}"
+    return f"concat({sql_string(ELEMENT_SEPARATOR)}, {sql})"
 
 
 def _labels(con: duckdb.DuckDBPyConnection, name: str, values_sql: str, label) -> None:
     """Register ``name(name, label)``: ``label`` applied to each distinct value of ``values_sql``."""
     values = [row[0] for row in con.execute(values_sql).fetchall() if row[0] is not None]
     con.register(name, pa.table({"name": pa.array(values, pa.string()), "label": [label(v) for v in values]}))
-
-
-def _wanted_sql(con: duckdb.DuckDBPyConnection, author_ids: list[str] | None) -> str:
-    if author_ids is None:
-        return "select author_id from profiles"
-    con.register("doc_wanted", pa.table({"author_id": pa.array(author_ids, pa.string())}))
-    return "select distinct author_id from doc_wanted"
 
 
 def _register_arxiv(con: duckdb.DuckDBPyConnection, lake: Store | None) -> bool:
@@ -343,6 +394,122 @@ def _register_arxiv(con: duckdb.DuckDBPyConnection, lake: Store | None) -> bool:
     return True
 
 
+class _Texts:
+    """A string column as its offsets and its UTF-8 bytes (one buffer, no copy per value)."""
+
+    def __init__(self, column: pa.ChunkedArray | pa.Array) -> None:
+        array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        if array.type not in (pa.string(), pa.large_string()):
+            raise TypeError(f"not a string column: {array.type}")
+        if array.null_count:
+            raise ValueError("a document part is NULL")
+        width = np.int64 if array.type == pa.large_string() else np.int32
+        _, offsets, data = array.buffers()
+        self.offsets = np.frombuffer(offsets, width, len(array) + 1, array.offset * np.dtype(width).itemsize).tolist()
+        self.data = memoryview(data if data is not None else b"")
+        self.array = array
+
+    def flagged(self) -> np.ndarray:
+        """Rows whose text has an escape DuckDB's JSON writer spells as pydantic's does not: control
+        characters in upper-case hex (\u001f; pydantic writes \u001f)."""
+        maybe = pc.match_substring(self.array, "\\u00")
+        if not pc.any(maybe).as_py():
+            return np.zeros(len(self.array), bool)
+        odd = pc.and_(maybe, pc.match_substring_regex(self.array, r"\\u00(0[BEF]|1[A-F])"))
+        return odd.to_numpy(zero_copy_only=False)
+
+
+_OPEN, _CLOSE, _EMPTY = b"[", ("\n" + "  " * LIST_DEPTH + "]").encode(), b"[]"
+
+
+class DocumentBatch:
+    """The documents of one chunk of authors, kept as the parts DuckDB rendered: the header's
+    segments and, between them, each list's elements (contiguous per author, in order, each after
+    its separator). :meth:`pieces` gives one document as a few slices of those buffers, to write
+    (``os.writev``) or join without assembling every document first."""
+
+    def __init__(self, author_ids: list[str], segments: list[_Texts], lists: list[tuple[list[int], _Texts]]):
+        self.author_ids = author_ids
+        self.segments = segments
+        self.lists = lists  # per list: (first element of author i: bounds[i], one past its last: bounds[i+1]), texts
+        self.replaced: dict[int, bytes] = {}
+
+    def __len__(self) -> int:
+        return len(self.author_ids)
+
+    def pieces(self, i: int) -> list:
+        """The bytes of document ``i`` (final newline included), as a list of buffers."""
+        if i in self.replaced:
+            return [self.replaced[i]]
+        segments, lists = self.segments, self.lists
+        first = segments[0]
+        out = [first.data[first.offsets[i] : first.offsets[i + 1]]]
+        for k, (bounds, texts) in enumerate(lists):
+            start, end = bounds[i], bounds[i + 1]
+            if start == end:
+                out.append(_EMPTY)
+            else:  # "[" + the elements without the first separator's comma + "\n  ]"
+                out += [_OPEN, texts.data[texts.offsets[start] + 1 : texts.offsets[end]], _CLOSE]
+            segment = segments[k + 1]
+            out.append(segment.data[segment.offsets[i] : segment.offsets[i + 1]])
+        return out
+
+    def document(self, i: int) -> bytes:
+        return b"".join(self.pieces(i))
+
+
+def document_batches(
+    con: duckdb.DuckDBPyConnection,
+    author_ids: list[str] | None = None,
+    *,
+    lake: Store | None = None,
+    max_collaborators: int = 10,
+) -> Iterator[DocumentBatch]:
+    """The documents of every author (``author_ids``: only those) in batches of ascending author
+    ids, each text what ``ProfileDocument.model_dump_json(indent=2)`` gives, plus a newline."""
+    cursor = con.cursor()  # its own result and registered tables: ``con`` stays free for the caller
+    try:
+        _labels(cursor, "doc_venue_labels", "select distinct source from works", venue_label)
+        queries = document_queries(max_collaborators=max_collaborators, with_arxiv=_register_arxiv(cursor, lake))
+        for chunk in _author_chunks(cursor, author_ids):
+            # one range of author ids at a time: memory holds one chunk's documents only
+            wanted = pa.table(
+                {"author_id": pa.array(chunk, pa.string()), "ord": pa.array(range(len(chunk)), pa.int32())}
+            )
+            cursor.register("doc_wanted", wanted)
+            yield _batch(cursor, queries, chunk)
+            cursor.unregister("doc_wanted")
+    finally:
+        cursor.close()
+
+
+def _batch(cursor: duckdb.DuckDBPyConnection, queries: DocumentQueries, chunk: list[str]) -> DocumentBatch:
+    count = len(chunk)
+    header = cursor.sql(queries.header).to_arrow_table()
+    if header.num_rows != count:
+        raise RuntimeError(f"{count - header.num_rows} wanted authors have no profile row")
+    segments = [_Texts(header.column(f"s{i}")) for i in range(queries.segments)]
+    odd = header.column("odd_numbers").to_numpy().astype(bool)  # floats DuckDB writes as pydantic does not
+    for texts in segments:
+        odd |= texts.flagged()
+    lists = []
+    for hole in queries.holes:
+        rows = cursor.sql(queries.lists[hole]).to_arrow_table()
+        ords = rows.column("ord").to_numpy()
+        bounds = np.zeros(count + 1, np.int64)
+        if len(ords):
+            np.cumsum(np.bincount(ords, minlength=count), out=bounds[1:])
+        texts = _Texts(rows.column("text"))
+        flagged = texts.flagged()
+        if flagged.any():
+            odd[np.unique(ords[flagged])] = True
+        lists.append((bounds.tolist(), texts))
+    batch = DocumentBatch(chunk, segments, lists)
+    for i in np.flatnonzero(odd).tolist():
+        batch.replaced[i] = reserialise_json(batch.document(i).decode()).encode()
+    return batch
+
+
 def document_texts(
     con: duckdb.DuckDBPyConnection,
     author_ids: list[str] | None = None,
@@ -352,31 +519,32 @@ def document_texts(
 ) -> Iterator[tuple[str, str]]:
     """``(author_id, document text)`` of every author (``author_ids``: only those), by author id;
     the text is what ``ProfileDocument.model_dump_json(indent=2)`` gives, plus a newline."""
-    cursor = con.cursor()  # its own result and registered tables: ``con`` stays free for the caller
-    try:
-        _labels(cursor, "doc_venue_labels", "select distinct source from works", venue_label)
-        with_arxiv = _register_arxiv(cursor, lake)
-        for chunk in _author_chunks(cursor, author_ids):
-            # one query per range of author ids: the aggregates hold the text of one chunk's documents
-            # only (all 333k documents of a 1M-works warehouse at once ran a 24 GB machine out of memory)
-            wanted = _wanted_sql(cursor, chunk)
-            sql = document_sql(max_collaborators=max_collaborators, with_arxiv=with_arxiv, wanted=wanted)
-            for batch in cursor.sql(sql).to_arrow_reader(_BATCH_ROWS):
-                columns = (batch.column(i).to_pylist() for i in range(3))
-                for author_id, text, reserialise in zip(*columns, strict=True):
-                    yield author_id, (reserialise_json(text) if reserialise else text + "\n")
-    finally:
-        cursor.close()
+    for batch in document_batches(con, author_ids, lake=lake, max_collaborators=max_collaborators):
+        for i, author_id in enumerate(batch.author_ids):
+            yield author_id, batch.document(i).decode()
 
 
 def _author_chunks(con: duckdb.DuckDBPyConnection, author_ids: list[str] | None) -> Iterator[list[str]]:
-    """The wanted author ids (every profile when ``None``) in ascending ranges of ``CHUNK_AUTHORS``."""
-    if author_ids is None:
-        ids = [row[0] for row in con.execute("select author_id from profiles order by author_id").fetchall()]
-    else:
-        ids = sorted(set(author_ids))
-    for start in range(0, len(ids), CHUNK_AUTHORS):
-        yield ids[start : start + CHUNK_AUTHORS]
+    """The wanted author ids (every profile when ``None``) in ascending ranges of at most
+    ``CHUNK_AUTHORS`` authors and, but for a single author, ``CHUNK_WORKS`` authorships (their works
+    are most of a document's text: a chunk's memory stays the same whatever the warehouse's size)."""
+    rows = con.execute(
+        "select p.author_id, count(a.work_id) from profiles p left join authorships a using (author_id) "
+        "group by p.author_id order by p.author_id"
+    ).fetchall()
+    if author_ids is not None:
+        wanted = set(author_ids)
+        rows = [row for row in rows if row[0] in wanted]
+    chunk: list[str] = []
+    works = 0
+    for author_id, count in rows:
+        if chunk and (len(chunk) >= CHUNK_AUTHORS or works + count > CHUNK_WORKS):
+            yield chunk
+            chunk, works = [], 0
+        chunk.append(author_id)
+        works += count
+    if chunk:
+        yield chunk
 
 
 def reserialise_json(text: str) -> str:

@@ -85,12 +85,17 @@ def test_documents_built_in_small_chunks_are_the_same_documents_in_the_same_orde
         in_one = list(documents.document_texts(con, lake=layout.lake))
         monkeypatch.setattr(documents, "CHUNK_AUTHORS", 7)
         in_chunks = list(documents.document_texts(con, lake=layout.lake))
+        monkeypatch.setattr(documents, "CHUNK_AUTHORS", 10_000)
+        monkeypatch.setattr(documents, "CHUNK_WORKS", 5)  # chunks cut by the works their documents list
+        by_works = list(documents.document_texts(con, lake=layout.lake))
+        batches = [len(batch) for batch in documents.document_batches(con, lake=layout.lake)]
         some = all_author_ids(con)[::3]
         chosen = dict(documents.document_texts(con, some[::-1], lake=layout.lake))
     finally:
         con.close()
     assert len(in_one) > 3 * 7
     assert in_chunks == in_one
+    assert by_works == in_one and len(batches) > 4 and min(batches) >= 1
     assert [author for author, _ in in_chunks] == sorted(author for author, _ in in_one)
     assert chosen == {author: text for author, text in in_one if author in set(some)}
 
@@ -165,4 +170,41 @@ def test_odd_strings_and_numbers_are_written_as_pydantic_writes_them(published, 
         con.close()
     odd = [a for a, text in expected.items() if "\\u001f" in text or "1e+16" in text]
     assert len(odd) >= 2
+    assert [a for a in expected if texts[a] != expected[a]] == []
+
+
+def test_non_ascii_escapes_nulls_and_empty_lists_are_written_as_pydantic_writes_them(published, tmp_path):
+    """Names and titles with non-ASCII letters, emoji, quotes, backslashes, slashes, newlines, tabs,
+    DEL and U+2028; NULL fields; an author without topics, works or collaborators; a list of one."""
+    layout = DataLayout.of(published)
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes(layout.warehouse_path.read_bytes())
+    con = duckdb.connect(str(copy))
+    odd = 'Ünïcødé 日本語 😀 "q" back\\slash a/b line\nbreak\ttab ' + chr(127) + chr(0x2028) + " é"
+    first_work = "(select min(work_id) from works)"
+    con.execute(
+        f"update works set title = ?, abstract = null, doi = null, source = ? where work_id = {first_work}", [odd, odd]
+    )
+    con.execute(
+        "update profiles set display_name = ?, orcid = null where author_id = (select min(author_id) from profiles)",
+        [odd],
+    )
+    bare = "(select max(author_id) from profiles)"
+    for table in ("topic_counts", "authorships"):
+        con.execute(f"delete from {table} where author_id = {bare}")
+    con.execute(f"delete from collaborator_edges where author_a = {bare} or author_b = {bare}")
+    con.close()
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        expected = {
+            d.author_id: d.model_dump_json(indent=2) + "\n"
+            for d in profile_documents(con, all_author_ids(con), lake=layout.lake)
+        }
+        texts = dict(documents.document_texts(con, lake=layout.lake))
+        bare_id = con.execute(bare).fetchall()[0][0]
+    finally:
+        con.close()
+    assert sum("日本語" in text for text in expected.values()) >= 2  # the author renamed, and the work's authors
+    empty = json.loads(expected[bare_id])
+    assert empty["topics"] == empty["works"] == empty["collaborators"] == []
     assert [a for a in expected if texts[a] != expected[a]] == []
