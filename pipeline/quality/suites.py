@@ -145,15 +145,20 @@ class QualityProject:
         failures = [f"{d.label} failed; e.g. {d.examples or d.observed_value}" for d in details if not d.success]
         return SuiteResult(name=name, success=bool(result.success), failures=failures, expectations=details)
 
-    def validate_sql(self, name: str, suite_name: str, con, relation: str, expectations: list) -> SuiteResult | None:
+    def validate_sql(
+        self, name: str, suite_name: str, con, relation: str, expectations: list, *, keys_relation: str | None = None
+    ) -> SuiteResult | None:
         """Run ``expectations`` on ``relation`` (a SELECT) in DuckDB and store the results as a GX
-        validation of the stored suite ``suite_name``; None if the suite cannot be run as SQL."""
+        validation of the stored suite ``suite_name``; None if the suite cannot be run as SQL.
+        ``keys_relation``: the same rows with only the columns the key checks need (see
+        :func:`pipeline.quality.sql_checks.evaluate`)."""
         from pipeline.quality.sql_checks import compile_suite, evaluate
 
         checks = compile_suite(con, relation, expectations)
         if checks is None:
             return None
-        return self.record(name, suite_name, expectations, evaluate(con, relation, checks), relation)
+        outcomes = evaluate(con, relation, checks, keys_relation=keys_relation)
+        return self.record(name, suite_name, expectations, outcomes, relation)
 
     def record(self, name: str, suite_name: str, expectations: list, outcomes: list, where: str) -> SuiteResult:
         """Store (success, SUMMARY result) per expectation as a GX validation result of the suite."""

@@ -78,6 +78,14 @@ candidate_nodes as (
     select node_b from title_candidates
 ),
 
+candidate_records as (
+    -- the same nodes as source record ids, so the author entries below are matched on their own id
+    select substr(node, length('openalex:') + 1) as work_id, null::varchar as arxiv_id
+    from candidate_nodes where node like 'openalex:%'
+    union all
+    select null, substr(node, length('arxiv:') + 1) from candidate_nodes where node like 'arxiv:%'
+),
+
 record_names as (
     -- the author names on each title candidate (newest record only), as matching keys
     select distinct 'openalex:' || entries.work_id as node, normalize_person_name(entries.author_display_name) as name_key
@@ -87,7 +95,7 @@ record_names as (
         and works.source_file = entries.source_file
         and works.line_number = entries.line_number
     where entries.author_display_name is not null
-        and 'openalex:' || entries.work_id in (select node from candidate_nodes)
+        and entries.work_id in (select work_id from candidate_records where work_id is not null)
     union
     select distinct 'arxiv:' || entries.arxiv_id, entries.name_key
     from arxiv_author_entries as entries
@@ -96,7 +104,7 @@ record_names as (
         and latest.source_file = entries.source_file
         and latest.line_number = entries.line_number
     where entries.name_key is not null
-        and 'arxiv:' || entries.arxiv_id in (select node from candidate_nodes)
+        and entries.arxiv_id in (select arxiv_id from candidate_records where arxiv_id is not null)
 ),
 
 doi_links as (
@@ -147,16 +155,22 @@ components as (
 ),
 
 ranked as (
+    -- a record linked to no other is a work of its own (rank 1); only the linked records are ranked
+    -- within their component, so the window never sorts a partition per record
+    select records.*, records.node as component, 1::bigint as rank_in_work
+    from records
+    anti join components on components.node = records.node
+    union all
     select
         records.*,
-        coalesce(components.component, records.node) as component,
+        components.component,
         row_number() over (
-            partition by coalesce(components.component, records.node)
+            partition by components.component
             order by records.source = 'openalex' desc, records.is_version_of_record desc,
                 records.cited_by_count desc, records.source_record_id
         ) as rank_in_work
     from records
-    left join components on components.node = records.node
+    join components on components.node = records.node
 ),
 
 primaries as (
