@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -257,6 +258,24 @@ def _details(item) -> ExpectationResult:
         observed_value=None if observed is None else json.dumps(observed, default=str),
         examples=None if not examples else f"{examples[:5]!r:.120}",
     )
+
+
+def import_gx_in_background() -> threading.Thread:
+    """Start importing Great Expectations in a thread (it takes seconds, mostly Python bytecode and
+    module set-up), so that it overlaps work that does not need the GIL much (the landing workers are
+    processes); :func:`gx_module` then finds the module imported, or waits on the import lock for the
+    rest of it. Only the import: the GX project (files in the data dir) is still opened by the gate,
+    under the data-dir lock."""
+    thread = threading.Thread(target=_import_quietly, name="import-great-expectations")
+    thread.start()
+    return thread
+
+
+def _import_quietly() -> None:
+    try:
+        gx_module()
+    except Exception:  # noqa: BLE001 - the gate imports it again and reports the error where it is needed
+        logging.getLogger(__name__).debug("background import of great_expectations failed", exc_info=True)
 
 
 @cache

@@ -62,10 +62,32 @@ records as (
     from arxiv_entries
 ),
 
+shared_keys as (
+    -- the DOIs, arXiv keys and title keys that more than one record has: only those can link
+    -- records, so the self-joins below build their hash tables on these records alone
+    select 'doi' as kind, doi as key from records where doi is not null group by doi having count(*) > 1
+    union all
+    select 'arxiv_key', arxiv_key from records where arxiv_key is not null group by arxiv_key having count(*) > 1
+    union all
+    select 'title_key', title_key from records where length(title_key) >= 20 group by title_key having count(*) > 1
+),
+
+doi_records as (
+    select * from records where doi in (select key from shared_keys where kind = 'doi')
+),
+
+arxiv_records as (
+    select * from records where arxiv_key in (select key from shared_keys where kind = 'arxiv_key')
+),
+
+title_records as (
+    select * from records where title_key in (select key from shared_keys where kind = 'title_key')
+),
+
 title_candidates as (
     select a.node as node_a, b.node as node_b
-    from records as a
-    join records as b
+    from title_records as a
+    join title_records as b
         on b.title_key = a.title_key
         and a.node < b.node
         and abs(a.publication_year - b.publication_year) <= 1
@@ -78,14 +100,6 @@ candidate_nodes as (
     select node_b from title_candidates
 ),
 
-candidate_records as (
-    -- the same nodes as source record ids, so the author entries below are matched on their own id
-    select substr(node, length('openalex:') + 1) as work_id, null::varchar as arxiv_id
-    from candidate_nodes where node like 'openalex:%'
-    union all
-    select null, substr(node, length('arxiv:') + 1) from candidate_nodes where node like 'arxiv:%'
-),
-
 record_names as (
     -- the author names on each title candidate (newest record only), as matching keys
     select distinct 'openalex:' || entries.work_id as node, normalize_person_name(entries.author_display_name) as name_key
@@ -95,7 +109,7 @@ record_names as (
         and works.source_file = entries.source_file
         and works.line_number = entries.line_number
     where entries.author_display_name is not null
-        and entries.work_id in (select work_id from candidate_records where work_id is not null)
+        and 'openalex:' || entries.work_id in (select node from candidate_nodes)
     union
     select distinct 'arxiv:' || entries.arxiv_id, entries.name_key
     from arxiv_author_entries as entries
@@ -104,19 +118,19 @@ record_names as (
         and latest.source_file = entries.source_file
         and latest.line_number = entries.line_number
     where entries.name_key is not null
-        and entries.arxiv_id in (select arxiv_id from candidate_records where arxiv_id is not null)
+        and 'arxiv:' || entries.arxiv_id in (select node from candidate_nodes)
 ),
 
 doi_links as (
     select a.node as node_a, b.node as node_b, 'doi' as rule, 1 as strength
-    from records as a
-    join records as b on b.doi = a.doi and a.node < b.node
+    from doi_records as a
+    join doi_records as b on b.doi = a.doi and a.node < b.node
 ),
 
 arxiv_links as (
     select a.node as node_a, b.node as node_b, 'arxiv_id' as rule, 2 as strength
-    from records as a
-    join records as b on b.arxiv_key = a.arxiv_key and a.node < b.node
+    from arxiv_records as a
+    join arxiv_records as b on b.arxiv_key = a.arxiv_key and a.node < b.node
 ),
 
 title_links as (
@@ -155,22 +169,16 @@ components as (
 ),
 
 ranked as (
-    -- a record linked to no other is a work of its own (rank 1); only the linked records are ranked
-    -- within their component, so the window never sorts a partition per record
-    select records.*, records.node as component, 1::bigint as rank_in_work
-    from records
-    anti join components on components.node = records.node
-    union all
     select
         records.*,
-        components.component,
+        coalesce(components.component, records.node) as component,
         row_number() over (
-            partition by components.component
+            partition by coalesce(components.component, records.node)
             order by records.source = 'openalex' desc, records.is_version_of_record desc,
                 records.cited_by_count desc, records.source_record_id
         ) as rank_in_work
     from records
-    join components on components.node = records.node
+    left join components on components.node = records.node
 ),
 
 primaries as (
