@@ -32,6 +32,7 @@ import duckdb
 from pipeline.sql_text import sql_string
 
 EXAMPLES = 20  # GX's SUMMARY keeps the first 20 unexpected values
+KEY_PARTITION_ROWS = 4_000_000  # a key check over more rows groups them in hash partitions of about this size
 _PRINTABLE = "regexp_full_match({col}, '[ -~]*')"
 
 
@@ -232,10 +233,16 @@ def evaluate(
         # uniqueness: every row whose value (or combination) occurs more than once is unexpected
         present = _present(c)
         missing = absent[id(c)]
-        (unexpected,) = con.execute(
-            f"select coalesce(sum(n), 0) from "
-            f"(select count(*) as n from {key_rel} where {present} group by {cols} having count(*) > 1)"
-        ).fetchone()
+        # in hash partitions of the key, so that each GROUP BY of a big table fits the memory limit
+        parts = max(1, -(-element // KEY_PARTITION_ROWS))
+        unexpected = 0
+        for part in range(parts):
+            where = present if parts == 1 else f"({present}) and hash({cols}) % {parts} = {part}"
+            (found,) = con.execute(
+                f"select coalesce(sum(n), 0) from "
+                f"(select count(*) as n from {key_rel} where {where} group by {cols} having count(*) > 1)"
+            ).fetchone()
+            unexpected += found
         examples = []
         if unexpected:
             fetched = con.execute(
