@@ -68,6 +68,9 @@ def land_sources(
 ) -> LandingReport:
     """Validate and land ``inputs``, gated by Great Expectations."""
     from pipeline.quality.gate import landing_gate
+    from pipeline.quality.suites import import_gx_in_background
+
+    import_gx_in_background()  # the gate needs it only after the records are staged: import it meanwhile
 
     layout = DataLayout.of(settings)
     ingest_date = ingest_date or today_utc()

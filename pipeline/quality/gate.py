@@ -93,6 +93,15 @@ def _query(contract: TableContract, relation: str) -> str:
     return f"select {', '.join(columns) or '1 as one'} from {relation} as t"
 
 
+def _plain_query(contract: TableContract, relation: str) -> str | None:
+    """The checked columns without the derived ones (what a key check groups by), or None when a key
+    is a derived column."""
+    if any(column in contract.derived for key in contract.unique for column in key):
+        return None
+    columns = [f'"{c}"' for c in contract.checked_columns() if c not in contract.derived]
+    return f"select {', '.join(columns) or '1 as one'} from {relation} as t"
+
+
 def quality_project(settings: Settings) -> QualityProject:
     layout = DataLayout.of(settings)
     return QualityProject(layout.gx_project_dir, layout.quality_docs_dir)
@@ -199,7 +208,14 @@ def check_tables(
                 if result is not None:
                     results.append(result)
                     continue
-            result = project.validate_sql(contract.table, f"warehouse.{contract.table}", con, query, expectations)
+            result = project.validate_sql(
+                contract.table,
+                f"warehouse.{contract.table}",
+                con,
+                query,
+                expectations,
+                keys_relation=_plain_query(contract, contract.table),
+            )
             if result is not None:
                 results.append(_in_plain_words(result, contract))
                 continue

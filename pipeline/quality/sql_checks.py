@@ -32,6 +32,7 @@ import duckdb
 from pipeline.sql_text import sql_string
 
 EXAMPLES = 20  # GX's SUMMARY keeps the first 20 unexpected values
+KEY_PARTITION_ROWS = 4_000_000  # a key check over more rows groups them in hash partitions of about this size
 _PRINTABLE = "regexp_full_match({col}, '[ -~]*')"
 
 
@@ -172,11 +173,19 @@ def _present(c: Check) -> str:
     return "not (" + " and ".join(f"{_q(x)} is null" for x in c.columns) + ")"
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, relation: str, checks: list[Check]) -> list[tuple[bool, dict]]:
-    """(success, GX SUMMARY result dict) for every check, in order."""
+def evaluate(
+    con: duckdb.DuckDBPyConnection, relation: str, checks: list[Check], *, keys_relation: str | None = None
+) -> list[tuple[bool, dict]]:
+    """(success, GX SUMMARY result dict) for every check, in order.
+
+    One scan of ``relation`` counts every column-map expectation (and the values a regex check must
+    match with Python's ``re``); each key check is a GROUP BY over ``keys_relation`` when given: the
+    same rows with only the plain columns (no derived columns, whose subqueries a key never needs)."""
     rel = f"({relation}) as checked"
+    key_rel = f"({keys_relation or relation}) as checked"
     maps = [c for c in checks if c.kind in ("map", "pair")]
     keys = [c for c in checks if c.kind in ("unique", "compound")]
+    odd_maps = [c for c in maps if c.regex is not None]
     aggregates = ["count(*)"]
     for c in maps:
         ignored = c.ignored if c.ignored is not None else f"{_q(c.columns[0])} is null"
@@ -184,10 +193,13 @@ def evaluate(con: duckdb.DuckDBPyConnection, relation: str, checks: list[Check])
         aggregates.append(f"count(*) filter (where not ({ignored}) and ({c.unexpected}))")
     for c in keys:  # rows a key check does not look at, in the same scan
         aggregates.append(f"count(*) filter (where not ({_present(c)}))")
+    for c in odd_maps:  # values RE2 and Python's re might read differently, in the same scan
+        aggregates.append(f"count(*) filter (where {_odd(c)})")
     row = con.execute(f"select {', '.join(aggregates)} from {rel}").fetchone()
     element = row[0]
     counts = {id(c): (row[1 + 2 * i], row[2 + 2 * i]) for i, c in enumerate(maps)}
     absent = {id(c): row[1 + 2 * len(maps) + i] for i, c in enumerate(keys)}
+    odd_counts = {id(c): row[1 + 2 * len(maps) + len(keys) + i] for i, c in enumerate(odd_maps)}
 
     out: list[tuple[bool, dict]] = []
     for c in checks:
@@ -196,11 +208,9 @@ def evaluate(con: duckdb.DuckDBPyConnection, relation: str, checks: list[Check])
             missing, unexpected = counts[id(c)]
             ignored = c.ignored if c.ignored is not None else f"{_q(c.columns[0])} is null"
             examples: list = []
-            if c.regex is not None:  # values RE2 and Python's re might read differently: use re
+            if c.regex is not None and odd_counts[id(c)]:  # values RE2 and Python's re might read differently: use re
                 col = _q(c.columns[0])
-                odd = con.execute(
-                    f"select {col} from {rel} where {col} is not null and not {_PRINTABLE.format(col=col)}"
-                ).fetchall()
+                odd = con.execute(f"select {col} from {rel} where {_odd(c)}").fetchall()
                 pattern = re.compile(c.regex)
                 rejected = [v for (v,) in odd if not pattern.search(v)]
                 unexpected += len(rejected)
@@ -223,14 +233,20 @@ def evaluate(con: duckdb.DuckDBPyConnection, relation: str, checks: list[Check])
         # uniqueness: every row whose value (or combination) occurs more than once is unexpected
         present = _present(c)
         missing = absent[id(c)]
-        (unexpected,) = con.execute(
-            f"select coalesce(sum(n), 0) from "
-            f"(select count(*) as n from {rel} where {present} group by {cols} having count(*) > 1)"
-        ).fetchone()
+        # in hash partitions of the key, so that each GROUP BY of a big table fits the memory limit
+        parts = max(1, -(-element // KEY_PARTITION_ROWS))
+        unexpected = 0
+        for part in range(parts):
+            where = present if parts == 1 else f"({present}) and hash({cols}) % {parts} = {part}"
+            (found,) = con.execute(
+                f"select coalesce(sum(n), 0) from "
+                f"(select count(*) as n from {key_rel} where {where} group by {cols} having count(*) > 1)"
+            ).fetchone()
+            unexpected += found
         examples = []
         if unexpected:
             fetched = con.execute(
-                f"select {cols}, count(*) as n from {rel} where {present} group by {cols} "
+                f"select {cols}, count(*) as n from {key_rel} where {present} group by {cols} "
                 f"having count(*) > 1 limit {EXAMPLES}"
             ).fetchall()
             for r in fetched:
@@ -239,3 +255,9 @@ def evaluate(con: duckdb.DuckDBPyConnection, relation: str, checks: list[Check])
             examples = examples[:EXAMPLES]
         out.append((unexpected == 0, _summary(element, missing, int(unexpected), examples)))
     return out
+
+
+def _odd(c: Check) -> str:
+    """The values of a regex check that are not printable ASCII (matched with Python's re)."""
+    col = _q(c.columns[0])
+    return f"{col} is not null and not {_PRINTABLE.format(col=col)}"

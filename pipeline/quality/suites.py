@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
@@ -145,15 +146,20 @@ class QualityProject:
         failures = [f"{d.label} failed; e.g. {d.examples or d.observed_value}" for d in details if not d.success]
         return SuiteResult(name=name, success=bool(result.success), failures=failures, expectations=details)
 
-    def validate_sql(self, name: str, suite_name: str, con, relation: str, expectations: list) -> SuiteResult | None:
+    def validate_sql(
+        self, name: str, suite_name: str, con, relation: str, expectations: list, *, keys_relation: str | None = None
+    ) -> SuiteResult | None:
         """Run ``expectations`` on ``relation`` (a SELECT) in DuckDB and store the results as a GX
-        validation of the stored suite ``suite_name``; None if the suite cannot be run as SQL."""
+        validation of the stored suite ``suite_name``; None if the suite cannot be run as SQL.
+        ``keys_relation``: the same rows with only the columns the key checks need (see
+        :func:`pipeline.quality.sql_checks.evaluate`)."""
         from pipeline.quality.sql_checks import compile_suite, evaluate
 
         checks = compile_suite(con, relation, expectations)
         if checks is None:
             return None
-        return self.record(name, suite_name, expectations, evaluate(con, relation, checks), relation)
+        outcomes = evaluate(con, relation, checks, keys_relation=keys_relation)
+        return self.record(name, suite_name, expectations, outcomes, relation)
 
     def record(self, name: str, suite_name: str, expectations: list, outcomes: list, where: str) -> SuiteResult:
         """Store (success, SUMMARY result) per expectation as a GX validation result of the suite."""
@@ -252,6 +258,24 @@ def _details(item) -> ExpectationResult:
         observed_value=None if observed is None else json.dumps(observed, default=str),
         examples=None if not examples else f"{examples[:5]!r:.120}",
     )
+
+
+def import_gx_in_background() -> threading.Thread:
+    """Start importing Great Expectations in a thread (it takes seconds, mostly Python bytecode and
+    module set-up), so that it overlaps work that does not need the GIL much (the landing workers are
+    processes); :func:`gx_module` then finds the module imported, or waits on the import lock for the
+    rest of it. Only the import: the GX project (files in the data dir) is still opened by the gate,
+    under the data-dir lock."""
+    thread = threading.Thread(target=_import_quietly, name="import-great-expectations")
+    thread.start()
+    return thread
+
+
+def _import_quietly() -> None:
+    try:
+        gx_module()
+    except Exception:  # noqa: BLE001 - the gate imports it again and reports the error where it is needed
+        logging.getLogger(__name__).debug("background import of great_expectations failed", exc_info=True)
 
 
 @cache

@@ -137,3 +137,26 @@ def test_a_suite_sql_cannot_express_falls_back_to_gx(good, project):  # noqa: F8
         assert result.success and result.expectations[0].element_count == len(frame)
     finally:
         con.close()
+
+
+def test_key_checks_in_hash_partitions_count_the_same_duplicates(project, monkeypatch):  # noqa: F811
+    from pipeline.quality import sql_checks
+
+    gxe = gx_module().expectations
+    frame = pd.DataFrame(  # noqa: F841 - read by DuckDB below
+        {"id": ["W1", "W2", "W2", None, "W3", "W3", "W3", "W4", "W5", "W6"], "n": [1, 2, 2, 3, 4, 4, 5, 6, 6, None]}
+    )
+    con = duckdb.connect()
+    con.execute("create table t as select * from frame")
+    expectations = [
+        gxe.ExpectColumnValuesToBeUnique(column="id"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["id", "n"]),
+    ]
+    whole = [
+        (e.unexpected_count, e.success)
+        for e in _both(project, con, "select * from t", expectations, "k")[0].expectations
+    ]
+    monkeypatch.setattr(sql_checks, "KEY_PARTITION_ROWS", 3)  # 10 rows: 4 partitions
+    sql, gx = _both(project, con, "select * from t", expectations, "kp")
+    assert _same(sql, gx) == []
+    assert [(e.unexpected_count, e.success) for e in sql.expectations] == whole == [(5, False), (4, False)]

@@ -65,12 +65,31 @@ per_record as (
 ),
 
 listed_counts as (
-    select work_id, author_id, max(listed_count) as listed_count
+    select work_id, author_id, max(listed_count) as listed_count, sum(listed_count) as entries
     from per_record
     group by work_id, author_id
 ),
 
-final as (
+listed_once as (
+    -- the usual case, one entry for the (work, author): it gives everything as it is. Only the
+    -- rest is aggregated below (text-valued aggregate states are what a hash aggregate cannot
+    -- spill to disk, so they are kept for the few pairs that need them)
+    select
+        listed.work_id,
+        listed.author_id,
+        listed.author_display_name,
+        listed.author_position,
+        listed.orcid,
+        listed.position_index,
+        coalesce(listed.is_corresponding, false) as is_corresponding,
+        listed_counts.listed_count,
+        listed.is_name_only
+    from listed
+    join listed_counts on listed_counts.work_id = listed.work_id and listed_counts.author_id = listed.author_id
+    where listed_counts.entries = 1
+),
+
+listed_more as (
     select
         listed.work_id,
         listed.author_id,
@@ -83,7 +102,14 @@ final as (
         bool_and(listed.is_name_only) as is_name_only
     from listed
     join listed_counts on listed_counts.work_id = listed.work_id and listed_counts.author_id = listed.author_id
+    where listed_counts.entries > 1
     group by listed.work_id, listed.author_id
+),
+
+final as (
+    select * from listed_once
+    union all
+    select * from listed_more
 )
 
 select * from final

@@ -62,10 +62,32 @@ records as (
     from arxiv_entries
 ),
 
+shared_keys as (
+    -- the DOIs, arXiv keys and title keys that more than one record has: only those can link
+    -- records, so the self-joins below build their hash tables on these records alone
+    select 'doi' as kind, doi as key from records where doi is not null group by doi having count(*) > 1
+    union all
+    select 'arxiv_key', arxiv_key from records where arxiv_key is not null group by arxiv_key having count(*) > 1
+    union all
+    select 'title_key', title_key from records where length(title_key) >= 20 group by title_key having count(*) > 1
+),
+
+doi_records as (
+    select * from records where doi in (select key from shared_keys where kind = 'doi')
+),
+
+arxiv_records as (
+    select * from records where arxiv_key in (select key from shared_keys where kind = 'arxiv_key')
+),
+
+title_records as (
+    select * from records where title_key in (select key from shared_keys where kind = 'title_key')
+),
+
 title_candidates as (
     select a.node as node_a, b.node as node_b
-    from records as a
-    join records as b
+    from title_records as a
+    join title_records as b
         on b.title_key = a.title_key
         and a.node < b.node
         and abs(a.publication_year - b.publication_year) <= 1
@@ -101,14 +123,14 @@ record_names as (
 
 doi_links as (
     select a.node as node_a, b.node as node_b, 'doi' as rule, 1 as strength
-    from records as a
-    join records as b on b.doi = a.doi and a.node < b.node
+    from doi_records as a
+    join doi_records as b on b.doi = a.doi and a.node < b.node
 ),
 
 arxiv_links as (
     select a.node as node_a, b.node as node_b, 'arxiv_id' as rule, 2 as strength
-    from records as a
-    join records as b on b.arxiv_key = a.arxiv_key and a.node < b.node
+    from arxiv_records as a
+    join arxiv_records as b on b.arxiv_key = a.arxiv_key and a.node < b.node
 ),
 
 title_links as (

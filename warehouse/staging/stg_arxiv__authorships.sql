@@ -7,16 +7,21 @@ entries as (
     select arxiv_id, source_file, line_number, authors from raw_arxiv_entries
 ),
 
+listed as (
+    -- unnest in the select list: a plain UNNEST, not a lateral join
+    select arxiv_id, source_file, line_number, unnest(authors) as author from entries
+),
+
 final as (
     select
-        entries.arxiv_id,
-        entries.source_file,
-        entries.line_number,
+        arxiv_id,
+        source_file,
+        line_number,
         author.name as author_name,
         normalize_person_name(author.name) as name_key,
         author.position_index,
         author.affiliations
-    from entries, unnest(entries.authors) as t(author)
+    from listed
 )
 
 select * from final

@@ -9,17 +9,14 @@ works as (
 ),
 
 entries as (
+    -- unnest in the select list: a plain UNNEST, not a lateral join (which DuckDB plans as a
+    -- duplicate-eliminating join of every work record back to its entries)
     select
-        works.work_id,
-        works.source_file,
-        works.line_number,
-        entry.author_id as listed_author_id,
-        entry.display_name as author_display_name,
-        entry.orcid,
-        entry.author_position,
-        entry.position_index,
-        entry.is_corresponding
-    from works, unnest(works.authorships) as t(entry)
+        work_id,
+        source_file,
+        line_number,
+        unnest(authorships) as entry
+    from works
 ),
 
 final as (
@@ -27,15 +24,15 @@ final as (
         work_id,
         source_file,
         line_number,
-        resolve_author_id(listed_author_id) as author_id,
-        listed_author_id,
-        author_display_name,
-        orcid,
-        author_position,
-        position_index,
-        is_corresponding
+        resolve_author_id(entry.author_id) as author_id,
+        entry.author_id as listed_author_id,
+        entry.display_name as author_display_name,
+        entry.orcid,
+        entry.author_position,
+        entry.position_index,
+        entry.is_corresponding
     from entries
-    where listed_author_id is not null
+    where entry.author_id is not null
 )
 
 select * from final
