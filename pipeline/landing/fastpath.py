@@ -332,6 +332,25 @@ def decoder_checked(model: type[BaseModel]) -> dict[str, object]:
     return out
 
 
+_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, RecursionError, UnicodeDecodeError)
+
+
+def _decode_line(raw: bytes, decode: Callable[[bytes], Any]) -> Any:
+    """The line decoded to its projection, or None when it must take the plain path (not UTF-8,
+    nested deeper than the guard allows, or refused by the typed decoder)."""
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if _deep(raw):
+        return None
+    try:
+        return decode(raw)
+    except _DECODE_ERRORS:
+        return None
+
+
 @cache
 def fast_row(model: type[BaseModel]) -> Callable[[bytes], dict[str, Any] | None] | None:
     """A function from one JSON line to its landed row (``model``'s ``to_row()``), or None when the
@@ -357,19 +376,10 @@ def fast_row(model: type[BaseModel]) -> Callable[[bytes], dict[str, Any] | None]
         return None
     members = {**projected.__annotations__, **checked}
     decode = msgspec.json.Decoder(TypedDict(projected.__name__, members, total=False)).decode  # type: ignore[operator]
-    decode_errors = (msgspec.DecodeError, msgspec.ValidationError, RecursionError, UnicodeDecodeError)
 
     def row_from_line(raw: bytes) -> dict[str, Any] | None:
-        if not raw.isascii():
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return None
-        if _deep(raw):
-            return None
-        try:
-            projected = decode(raw)
-        except decode_errors:
+        projected = _decode_line(raw, decode)
+        if projected is None:
             return None
         try:
             data = validate_data(projected)
@@ -390,19 +400,10 @@ def fast_validator(model: type[BaseModel]) -> Callable[[bytes], BaseModel | None
         return None
     decode = decoder.decode
     validate = model.__pydantic_validator__.validate_python
-    decode_errors = (msgspec.DecodeError, msgspec.ValidationError, RecursionError, UnicodeDecodeError)
 
     def fast(raw: bytes) -> BaseModel | None:
-        if not raw.isascii():
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return None
-        if _deep(raw):
-            return None
-        try:
-            projected = decode(raw)
-        except decode_errors:
+        projected = _decode_line(raw, decode)
+        if projected is None:
             return None
         try:
             return validate(projected)
