@@ -4,6 +4,7 @@ tables a full rebuild gives; `--full-refresh` forces a full build."""
 from __future__ import annotations
 
 import json
+import re
 
 import duckdb
 from cli_helpers import run_cli
@@ -25,6 +26,13 @@ def _tables(warehouse) -> dict[str, list[tuple]]:
         return {t: sorted(con.execute(f"select * from {t}").fetchall(), key=repr) for t in names if t not in skip}
     finally:
         con.close()
+
+
+def _build_mode(data_dir) -> str:
+    """The report index's sentence on the build (tags stripped, whitespace collapsed)."""
+    html = (data_dir / "report" / "index.html").read_text(encoding="utf-8")
+    start = html.index('<p id="build-mode">')
+    return " ".join(re.sub(r"<[^>]+>", "", html[start : html.index("</p>", start)]).split())
 
 
 def _report(data_dir) -> dict:
@@ -62,6 +70,12 @@ def test_new_versions_build_incrementally_like_a_full_refresh(tmp_path):
     assert report["incremental"]["authors"] >= 3 and report["incremental"]["works"] >= 1
     incremental = _tables(warehouse)
     assert ("W2", "A6") in {(r[0], r[1]) for r in incremental["authorships"]}
+    # the HTML report says which build it was, why, and what it recomputed
+    run_cli("report", "--data-dir", str(data_dir))
+    said = _build_mode(data_dir)
+    assert said.startswith("Incremental build: only new lake files since the last build (1 works, 1 authors); "), said
+    inc = report["incremental"]
+    assert f"recomputed {inc['works']} works and {inc['authors']} authors from {inc['records']} changed records" in said
 
     forced = run_cli(
         "run", "--source", f"openalex-snapshot:{second}", "--data-dir", str(data_dir), *AS_OF, "--full-refresh"
@@ -69,4 +83,6 @@ def test_new_versions_build_incrementally_like_a_full_refresh(tmp_path):
     report = _report(data_dir)
     assert report["mode"] == "full" and "--full-refresh" in report["mode_reason"]
     assert "full build: --full-refresh" in forced.stdout
+    run_cli("report", "--data-dir", str(data_dir))
+    assert _build_mode(data_dir).startswith("Full build: --full-refresh"), _build_mode(data_dir)
     assert _tables(warehouse) == incremental

@@ -98,6 +98,7 @@ def test_index_loads_with_the_last_run(site, page):
         :400
     ]
     assert "Landing gate passed" in text and "Warehouse gate passed" in text
+    assert "Full build: no previous warehouse." in text  # which build it was, and why
     assert page.locator("#trust + table").inner_text().split() == (
         "tier profiles Trusted 0 Established 0 Emerging 2 Unverified 24".split()
     )
