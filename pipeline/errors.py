@@ -23,3 +23,7 @@ class NotFoundError(PipelineError):
 
 class TransientError(PipelineError):
     """A fault that may pass by itself (rate limit, server error, network): retry later."""
+
+
+class BuildOutOfMemoryError(PipelineError):
+    """A warehouse model needed more memory than DuckDB's limit allows (and could not spill)."""

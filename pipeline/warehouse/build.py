@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.config import Settings
+from pipeline.errors import BuildOutOfMemoryError
 from pipeline.schemas.lake import TrustSnapshotRow
 from pipeline.schemas.types import arrow_schema
 from pipeline.sql_text import sql_string
@@ -84,9 +85,24 @@ def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     """Materialise one SQL model as its ``.yml`` declares, with its descriptions
     as DuckDB comments on the table and every column."""
     kind = {"table": "table", "view": "view", "temp": "temp table"}[model.materialized]
-    con.execute(f"create or replace {kind} {model.name} as\n{model.sql}")
+    try:
+        con.execute(f"create or replace {kind} {model.name} as\n{model.sql}")
+    except duckdb.OutOfMemoryException as exc:
+        raise out_of_memory(con, model.key, exc) from exc
     if model.persisted:
         comment_model(con, model)
+
+
+def out_of_memory(con: duckdb.DuckDBPyConnection, where: str, exc: Exception) -> BuildOutOfMemoryError:
+    """An operator's error for DuckDB running out of memory in ``where`` (a model's key): the limit it
+    ran under, the setting that sets it, and that nothing was published."""
+    limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    detail = str(exc).split("\n", 1)[0].removeprefix("Out of Memory Error: ")
+    return BuildOutOfMemoryError(
+        f"the warehouse build ran out of memory in {where} under DuckDB's memory limit of {limit} "
+        f"(PIPELINE_DUCKDB_MEMORY_LIMIT; DuckDB: {detail}); nothing was published: raise "
+        "PIPELINE_DUCKDB_MEMORY_LIMIT (e.g. 2GB) and run again"
+    )
 
 
 def comment_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:

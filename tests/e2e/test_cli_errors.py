@@ -6,12 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from cli_helpers import run_cli
 
+from pipeline.config import Settings
+from pipeline.storage.layout import DataLayout
+
+AS_OF = ("--as-of", "2026-01-01")
+WAREHOUSE = Path(__file__).resolve().parents[2] / "warehouse"
 BAD_EVENT = '{"event_id": "ev-bad", "type": "author.exploded", "author_id": "A5012345678", "occurred_at": "x"}'
 GOOD_EVENT = (
     '{{"event_id": "ev-{n}", "type": "author.followed", "author_id": "A5012345678", "actor_id": "u-{n}", '
@@ -71,6 +78,30 @@ def test_corrupt_lake_file_is_named(sample_run, tmp_path):
     # and the advice works
     victim.unlink()
     assert "ok warehouse" in run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-01").stdout
+
+
+def test_build_out_of_memory_names_the_model_and_the_setting(tmp_path):
+    """A memory limit too small for the lake: one line naming the model, the limit and the setting
+    to raise; nothing published; the same run with the limit raised succeeds."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import incremental_bench
+
+    data_dir = tmp_path / "data"
+    layout = DataLayout.of(Settings(data_dir=data_dir))
+    incremental_bench.generate(layout, 20_000, 20_000, lambda *_: None, 50, 60_000)
+    tiny = {"PIPELINE_DUCKDB_MEMORY_LIMIT": "8MB"}
+    line = one_line_error(run_cli("run", "--data-dir", str(data_dir), *AS_OF, check=False, env=tiny))
+    found = re.fullmatch(
+        r"error: the warehouse build ran out of memory in (\w+/\w+) under DuckDB's memory limit of [\d.]+ MiB "
+        r"\(PIPELINE_DUCKDB_MEMORY_LIMIT; DuckDB: could not allocate block of size .+\); nothing was published: "
+        r"raise PIPELINE_DUCKDB_MEMORY_LIMIT \(e\.g\. 2GB\) and run again",
+        line,
+    )
+    assert found, line
+    assert (WAREHOUSE / f"{found[1]}.sql").exists(), found[1]  # a real model
+    assert not layout.warehouse_path.exists() and not layout.publish_dir.exists()
+    assert not list(data_dir.glob("*.building*"))  # the half-built file is gone
+    assert "ok warehouse" in run_cli("run", "--data-dir", str(data_dir), *AS_OF).stdout
 
 
 def test_quarantine_of_a_missing_data_dir(tmp_path):
