@@ -48,15 +48,30 @@ from functools import cache
 from typing import Any, TypedDict
 
 import msgspec
-from numpy import count_nonzero as _count_nonzero
-from numpy import frombuffer as _frombuffer
-from numpy import uint8 as _uint8
 from pydantic import AliasChoices, AliasPath, BaseModel
 from pydantic_core import SchemaValidator
 
 # pydantic's JSON parser stops at 200 levels of nesting; stay below (deeper lines take the plain path).
 MAX_DEPTH = 180
 _NOT_STRUCTURE = bytes(range(256)).translate(None, b'"[]{}')  # every byte but quotes and brackets
+_NOT_OPENINGS = bytes(range(256)).translate(None, b"[{")
+
+
+def _openings_counted(raw: bytes) -> int:
+    """How many ``[`` and ``{`` the line holds, inside strings or not."""
+    return len(raw.translate(None, _NOT_OPENINGS))
+
+
+try:  # numpy (optional for pyarrow) counts them in a third of the time
+    from numpy import count_nonzero, frombuffer, uint8
+except ImportError:  # pragma: no cover - numpy comes with pandas here
+    _openings = _openings_counted
+else:
+
+    def _openings(raw: bytes) -> int:
+        """How many ``[`` and ``{`` the line holds: the bytes b with ``b | 32 == 123`` (91 and 123)."""
+        return int(count_nonzero((frombuffer(raw, uint8) | 32) == 123))
+
 
 F = typing.TypeVar("F", bound=Callable)
 
@@ -164,10 +179,8 @@ def _deep(raw: bytes) -> bool:
     """Whether the line may nest :data:`MAX_DEPTH` levels or more, without parsing it: keep only
     quotes and brackets, drop the strings (a string without brackets is a ``""`` pair once its
     content is gone), then peel innermost bracket pairs off, one level per round."""
-    # '[' (91) and '{' (123) are the only bytes b with b | 32 == 123: fewer openings than levels,
-    # even counting those inside strings, is too shallow (numpy: a third of a bytes.translate).
-    if len(raw) < 2 * MAX_DEPTH or _count_nonzero((_frombuffer(raw, _uint8) | 32) == 123) < MAX_DEPTH:
-        return False
+    if len(raw) < 2 * MAX_DEPTH or _openings(raw) < MAX_DEPTH:
+        return False  # fewer openings than levels, even counting those inside strings
     if b"\\" in raw:  # escaped backslashes first, then escaped quotes: every other quote delimits a string
         raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
     structure = raw.translate(None, _NOT_STRUCTURE)

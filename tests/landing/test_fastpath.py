@@ -615,7 +615,7 @@ def test_the_nesting_guard_sends_every_line_deep_enough_for_pydantic_to_refuse_t
     hold), and never in the way of an ordinary record (a third of MAX_DEPTH: not deep)."""
     import random
 
-    from pipeline.landing.fastpath import _deep
+    from pipeline.landing.fastpath import _deep, _openings, _openings_counted
 
     rng = random.Random(7)
     values = [_random_value(rng, 0, rng.choice([1, 5, 30, 59, 120, 179, 180, 181, 200, 260])) for _ in range(400)]
@@ -632,3 +632,8 @@ def test_the_nesting_guard_sends_every_line_deep_enough_for_pydantic_to_refuse_t
     assert sum(depth >= MAX_DEPTH for _, depth in lines) > 50 and sum(depth < 60 for _, depth in lines) > 50
     # many openings (more than MAX_DEPTH, most of them inside strings) and still not deep
     assert not _deep(json.dumps({"id": "W1", "s": "[" * 500, "list": [[1]] * 300}).encode())
+    # the openings counted with numpy are those counted without it
+    every_byte = bytes(range(256)) * 3
+    samples = [line for line, _ in lines] + [every_byte, b"", b"[" * 1000 + b"{" * 7]
+    assert [_openings(s) for s in samples] == [_openings_counted(s) for s in samples]
+    assert _openings(every_byte) == 6 and _openings(b"[{]}[ {") == 4
