@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from isal import igzip, isal_zlib
 # What reading a damaged input raises (a truncated or corrupt download): the stdlib's gzip and zlib
 # errors and ISA-L's (``isal_zlib.error`` derives from neither OSError nor zlib.error).
 READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, isal_zlib.error)
+READ_BUFFER = 1 << 20  # bytes of inflated input read at once
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,34 @@ class InputFile:
         Bytes, not text: pydantic parses JSON bytes directly, so decoding every
         line first would be wasted work; only rejected lines are decoded. Gzip is
         inflated by ISA-L (``isal.igzip``: the same gzip format, multi-member files
-        included, at about twice the stdlib's speed).
+        included, at about twice the stdlib's speed), read through a buffer of
+        :data:`READ_BUFFER` bytes: lines of ~10 KB cost a fifth less to read than
+        through gzip's own 8 KB buffer.
+
+        A read error is raised after the same record as with gzip's own buffer: the
+        large buffer reads ahead, so on an error the file is read again from the start
+        that way, and only the lines not yielded yet are yielded, up to the error.
         """
-        opener = igzip.open if self.path.suffix == ".gz" else open
-        with opener(self.path, "rb") as handle:
+        done = 0
+        try:
+            for number, line in self._lines(READ_BUFFER):
+                done = number
+                yield number, line
+        except READ_ERRORS:
+            if self.path.suffix != ".gz":
+                raise
+            for number, line in self._lines(None):
+                if number > done:
+                    yield number, line
+
+    def _lines(self, buffer_size: int | None) -> Iterator[tuple[int, bytes]]:
+        if self.path.suffix == ".gz":
+            handle = igzip.open(self.path, "rb")
+            if buffer_size:  # closing it closes the gzip file
+                handle = io.BufferedReader(handle, buffer_size)
+        else:
+            handle = open(self.path, "rb")  # noqa: SIM115 - closed by the with below
+        with handle:
             for number, line in enumerate(handle, start=1):
                 if number == 1 and self.has_header:
                     continue

@@ -584,3 +584,56 @@ def test_the_data_validator_is_used_for_the_openalex_models_and_refuses_what_it_
     assert data_validator(After) is None and data_validator(Computed) is None and data_validator(Either) is None
     # no row_from_data: the fast path validates the projection as the model and calls to_row()
     assert fast_row(PlatformEvent) is not None
+
+
+# -- the nesting guard ------------------------------------------------------------------------------
+
+
+def _depth(value: object) -> int:
+    """Levels of nesting of a JSON value (a scalar is 0, ``[]`` is 1), by walking the decoded value."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+def _random_value(rng, depth: int, target: int) -> object:
+    """A random JSON value nesting ``target`` levels (strings full of brackets, quotes, escapes)."""
+    text = "".join(rng.choice('ab"\\[]{}\u00e9 ') for _ in range(rng.randint(0, 6)))
+    if depth >= target:
+        return rng.choice([text, 1, None, 2.5, True])
+    siblings = [_random_value(rng, target, target) for _ in range(rng.randint(0, 3))]  # shallow siblings
+    inner = _random_value(rng, depth + 1, target)
+    if rng.random() < 0.5:
+        return [*siblings, inner] if rng.random() < 0.5 else [inner, *siblings]
+    return {"k" + text: inner, **{f"s{i}": s for i, s in enumerate(siblings)}}
+
+
+def test_the_nesting_guard_sends_every_line_deep_enough_for_pydantic_to_refuse_to_the_plain_path():
+    """Sound on every valid line (at MAX_DEPTH levels or more it says deep, whatever the strings
+    hold), and never in the way of an ordinary record (a third of MAX_DEPTH: not deep)."""
+    import random
+
+    from pipeline.landing.fastpath import _deep, _openings, _openings_counted
+
+    rng = random.Random(7)
+    values = [_random_value(rng, 0, rng.choice([1, 5, 30, 59, 120, 179, 180, 181, 200, 260])) for _ in range(400)]
+    # brackets inside strings that would cancel the real ones, were the strings not dropped
+    values += [json.loads("[" * n + '"]"' + ', "["]' * n) for n in (10, 179, 180, 300)]
+    values += [json.loads('["]",' * n + "1" + "]" * n) for n in (179, 180, 300)]
+    values += [{"id": "W1", "s": "[" * 500, "t": "{" * 500 + "}" * 10}, {"a": ['\\"[' * 300]}]
+    values += [RICH_WORK, AUTHOR]
+    lines = [(json.dumps(v, ensure_ascii=ascii).encode(), _depth(v)) for v in values for ascii in (True, False)]
+    lines += [(json.dumps(v, separators=(",", ":")).encode(), _depth(v)) for v in values]
+    unsound = [(line[:80], depth) for line, depth in lines if depth >= MAX_DEPTH and not _deep(line)]
+    in_the_way = [(line[:80], depth) for line, depth in lines if depth < MAX_DEPTH // 3 and _deep(line)]
+    assert unsound == [] and in_the_way == []
+    assert sum(depth >= MAX_DEPTH for _, depth in lines) > 50 and sum(depth < 60 for _, depth in lines) > 50
+    # many openings (more than MAX_DEPTH, most of them inside strings) and still not deep
+    assert not _deep(json.dumps({"id": "W1", "s": "[" * 500, "list": [[1]] * 300}).encode())
+    # the openings counted with numpy are those counted without it
+    every_byte = bytes(range(256)) * 3
+    samples = [line for line, _ in lines] + [every_byte, b"", b"[" * 1000 + b"{" * 7]
+    assert [_openings(s) for s in samples] == [_openings_counted(s) for s in samples]
+    assert _openings(every_byte) == 6 and _openings(b"[{]}[ {") == 4

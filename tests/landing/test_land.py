@@ -199,3 +199,41 @@ def test_a_multi_member_gzip_part_is_read_whole(tmp_path, settings):
     (file,) = land(OpenAlexSnapshot(root).files(), settings, ingest_date=DAY).files
     assert (file.records, file.valid, file.quarantined) == (3, 2, 1)
     assert [(r["work_id"], r["line_number"]) for r in _lake_rows(settings)] == [("W1", 1), ("W2", 2)]
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["gc-on", "gc-off"])
+def test_staging_collects_once_per_batch_and_gives_the_collector_back(tmp_path, settings, monkeypatch, enabled):
+    """Automatic collection is off while a file is staged (the loop collects per batch itself), and
+    the caller's setting comes back afterwards, also when the batch fails."""
+    import gc
+
+    from pipeline.errors import SnapshotError
+
+    records = [work(f"W{i}", ["A1"]) for i in range(1, 26)] + ["{bad"] * 25
+    root = write_snapshot(tmp_path / "snap", works={"2024-01-01": records})
+    small = settings.model_copy(update={"batch_rows": 10})
+    collected: list[tuple[int, bool]] = []
+    real_collect = gc.collect
+    monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append((generation, gc.isenabled())) or 0)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        (file,) = land(OpenAlexSnapshot(root).files(), small, ingest_date=DAY).files
+        assert gc.isenabled() is enabled
+        corrupt = tmp_path / "corrupt"
+        bad_root = write_snapshot(corrupt, works={"2024-01-01": [work("W1", ["A1"])] * 3})
+        part = bad_root / "data/works/updated_date=2024-01-01/part_000.gz"
+        part.write_bytes(part.read_bytes()[:30])
+        with pytest.raises(SnapshotError):
+            land(
+                OpenAlexSnapshot(bad_root).files(),
+                small.model_copy(update={"data_dir": corrupt / "d"}),
+                ingest_date=DAY,
+            )
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+        monkeypatch.setattr(gc, "collect", real_collect)
+    assert (file.valid, file.quarantined) == (25, 25)
+    # after rows 10 and 20 (each batch written), then once in the 20 rejects that follow
+    assert collected == [(1, False), (1, False), (1, False)]
