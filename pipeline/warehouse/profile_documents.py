@@ -337,8 +337,9 @@ def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQue
         """,
         "collaborators": f"""
         select d.ord, {_element(collaborator)} as text
-        from doc_top_collaborators join doc_wanted d using (author_id)
-        order by d.ord, shared_works desc, last_year desc nulls last, display_name, collaborator_id
+        from doc_top_collaborators t join doc_wanted d using (author_id)
+        join profiles p on p.author_id = t.collaborator_id
+        order by d.ord, t.shared_works desc, t.last_year desc nulls last, p.display_name, t.collaborator_id
         """,
     }
     # every wanted author's top collaborators, ranked once for all chunks (not once per chunk: each
@@ -346,8 +347,7 @@ def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQue
     prepare = [
         f"""
         create or replace temp table doc_top_collaborators as
-        select e.author_id, e.collaborator_id, p.display_name, e.shared_works, e.first_year, e.last_year,
-               e.is_close
+        select e.author_id, e.collaborator_id, e.shared_works, e.first_year, e.last_year, e.is_close
         from collaborator_edges_directed e semi join doc_all_wanted w on w.author_id = e.author_id
         join profiles p on p.author_id = e.collaborator_id
         qualify row_number() over (
