@@ -217,10 +217,10 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
     gate_mod.landing_gate, gate_mod.warehouse_gate = landing_gate, warehouse_gate
     original_export = build_mod.export_marts
 
-    def export_marts(layout_):
+    def export_marts(layout_, *args, **kwargs):
         t0 = time.perf_counter()
         try:
-            return original_export(layout_)
+            return original_export(layout_, *args, **kwargs)
         finally:
             gate_seconds["export"] = time.perf_counter() - t0
 

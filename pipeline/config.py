@@ -161,6 +161,12 @@ class Settings(BaseSettings):
         "it, so memory stays flat as the lake grows (a 1M-works build peaks at ~1.1 GB RSS under 800MB); a fixed "
         "size, not a share of the machine's RAM; empty: DuckDB's default (80% of RAM)",
     )
+    export_memory_limit: str | None = Field(
+        default="512MB",
+        description="DuckDB memory limit of the export of the marts (Parquet files, profile documents): it spills "
+        "to DIR's temp folder beyond it, so the export's memory stays the same at any warehouse size (the "
+        "documents' chunks come on top); empty: DuckDB's default (80% of RAM)",
+    )
     lock_timeout_seconds: float = Field(default=600.0, ge=0, description="how long to wait for another run's lock")
     graph: GraphSettings = GraphSettings()
     trust: TrustSettings = TrustSettings()

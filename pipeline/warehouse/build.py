@@ -39,7 +39,6 @@ from pipeline.warehouse.profile_documents import ProfileExport, carry_over_docum
 from pipeline.warehouse.variables import model_variables, set_variables
 
 StepCallback = Callable[[str], None]
-EXPORT_MEMORY_LIMIT = "512MB"  # DuckDB's share of the export (the documents' chunks come on top)
 
 
 @dataclass
@@ -164,21 +163,26 @@ def publish_warehouse(settings: Settings, built: BuiltWarehouse) -> list[Path]:
     write_table(layout.history, built.todays_trust, layout.trust_history_path(built.as_of))
     swap_in(built.path, layout.warehouse_path)
     discard_build(built.path)
-    if built.changed_authors is None:
-        return export_marts(layout)
-    return export_marts(layout, changed_authors=built.changed_authors)
+    return export_marts(layout, changed_authors=built.changed_authors, memory_limit=settings.export_memory_limit)
 
 
-def export_marts(layout: DataLayout, changed_authors: frozenset[str] | None = None) -> list[Path]:
+def export_marts(
+    layout: DataLayout,
+    changed_authors: frozenset[str] | None = None,
+    *,
+    memory_limit: str | None = Settings.model_fields["export_memory_limit"].default,
+) -> list[Path]:
     """Export every mart table to a new folder, then point ``publish`` at it. ``changed_authors``
-    (after an incremental build): only their profile documents are rebuilt, see :func:`export_profiles`."""
+    (after an incremental build): only their profile documents are rebuilt, see :func:`export_profiles`.
+    ``memory_limit``: DuckDB's share of the export (``Settings.export_memory_limit``; None: DuckDB's default)."""
     previous = layout.publish_dir.resolve() if layout.publish_dir.is_symlink() else None
     folder = new_export_folder(layout)
     con = duckdb.connect(str(layout.warehouse_path), read_only=True)
     try:
         # DuckDB's buffer pool would otherwise keep what the export read (80% of RAM at most): a fixed
         # limit, and spill beyond it, keep the export's memory the same at any warehouse size
-        con.execute(f"set memory_limit = {sql_string(EXPORT_MEMORY_LIMIT)}")
+        if memory_limit:
+            con.execute(f"set memory_limit = {sql_string(memory_limit)}")
         con.execute(f"set temp_directory = {sql_string(layout.duckdb_temp_dir)}")
         tables = [
             row[0]

@@ -20,17 +20,17 @@ affiliation) are Python functions, applied once per distinct value and joined in
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pydantic_core
 from pydantic import BaseModel
 
@@ -151,6 +151,7 @@ class DocumentQueries:
     segments: int
     holes: list[str]
     lists: dict[str, str]
+    prepare: list[str] = field(default_factory=list)  # run once before the chunks (temp tables they read)
 
 
 LIST_DEPTH = 1  # the document's lists are fields of the top-level object
@@ -335,23 +336,29 @@ def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQue
         order by d.ord, w.publication_year desc nulls last, w.title_key, w.title, w.work_id
         """,
         "collaborators": f"""
-        with top_collaborators as (
-            select e.author_id, e.collaborator_id, p.display_name, e.shared_works, e.first_year, e.last_year,
-                   e.is_close
-            from collaborator_edges_directed e join doc_wanted using (author_id)
-            join profiles p on p.author_id = e.collaborator_id
-            qualify row_number() over (
-                partition by e.author_id
-                order by e.shared_works desc, e.last_year desc nulls last, p.display_name, e.collaborator_id
-            ) <= {int(max_collaborators)}
-        )
         select d.ord, {_element(collaborator)} as text
-        from top_collaborators join doc_wanted d using (author_id)
-        order by d.ord, shared_works desc, last_year desc nulls last, display_name, collaborator_id
+        from doc_top_collaborators t join doc_wanted d using (author_id)
+        join profiles p on p.author_id = t.collaborator_id
+        order by d.ord, t.shared_works desc, t.last_year desc nulls last, p.display_name, t.collaborator_id
         """,
     }
+    # every wanted author's top collaborators, ranked once for all chunks (not once per chunk: each
+    # ranking would read every edge); doc_all_wanted: the wanted authors of every chunk
+    prepare = [
+        f"""
+        create or replace temp table doc_top_collaborators as
+        select e.author_id, e.collaborator_id, e.shared_works, e.first_year, e.last_year, e.is_close
+        from collaborator_edges_directed e semi join doc_all_wanted w on w.author_id = e.author_id
+        join profiles p on p.author_id = e.collaborator_id
+        qualify row_number() over (
+            partition by e.author_id
+            order by e.shared_works desc, e.last_year desc nulls last, p.display_name, e.collaborator_id
+        ) <= {int(max_collaborators)}
+        order by e.author_id
+        """
+    ]
     holes = [s.name for s in segments if isinstance(s, _Hole)]
-    return DocumentQueries(header=header, segments=len(texts), holes=holes, lists=lists)
+    return DocumentQueries(header=header, segments=len(texts), holes=holes, lists=lists, prepare=prepare)
 
 
 ELEMENT_SEPARATOR = ",\n" + "  " * (LIST_DEPTH + 1)
@@ -398,7 +405,10 @@ class _Texts:
     """A string column as its offsets and its UTF-8 bytes (one buffer, no copy per value)."""
 
     def __init__(self, column: pa.ChunkedArray | pa.Array) -> None:
-        array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        if isinstance(column, pa.ChunkedArray):  # one chunk (the usual case): its buffers as they are, no copy
+            array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        else:
+            array = column
         if array.type not in (pa.string(), pa.large_string()):
             raise TypeError(f"not a string column: {array.type}")
         if array.null_count:
@@ -411,12 +421,19 @@ class _Texts:
 
     def flagged(self) -> np.ndarray:
         """Rows whose text has an escape DuckDB's JSON writer spells as pydantic's does not: control
-        characters in upper-case hex (\u001f; pydantic writes \u001f)."""
-        maybe = pc.match_substring(self.array, "\\u00")
-        if not pc.any(maybe).as_py():
-            return np.zeros(len(self.array), bool)
-        odd = pc.and_(maybe, pc.match_substring_regex(self.array, r"\\u00(0[BEF]|1[A-F])"))
-        return odd.to_numpy(zero_copy_only=False)
+        characters in upper-case hex (``\\u001F``; pydantic writes ``\\u001f``). One search of the whole
+        buffer (a match counts for the row it lies in, whole)."""
+        odd = np.zeros(len(self.array), bool)
+        offsets = self.offsets
+        first, last = offsets[0], offsets[-1]
+        for match in _ODD_ESCAPE.finditer(self.data, first, last):
+            row = bisect.bisect_right(offsets, match.start()) - 1
+            if match.end() <= offsets[row + 1]:
+                odd[row] = True
+        return odd
+
+
+_ODD_ESCAPE = re.compile(rb"\\u00(?:0[BEF]|1[A-F])")
 
 
 _OPEN, _CLOSE, _EMPTY = b"[", ("\n" + "  " * LIST_DEPTH + "]").encode(), b"[]"
@@ -471,7 +488,13 @@ def document_batches(
     try:
         _labels(cursor, "doc_venue_labels", "select distinct source from works", venue_label)
         queries = document_queries(max_collaborators=max_collaborators, with_arxiv=_register_arxiv(cursor, lake))
-        for chunk in _author_chunks(cursor, author_ids):
+        chunks = list(_author_chunks(cursor, author_ids))
+        everyone = [author_id for chunk in chunks for author_id in chunk]
+        cursor.register("doc_all_wanted", pa.table({"author_id": pa.array(everyone, pa.string())}))
+        for sql in queries.prepare:
+            cursor.execute(sql)
+        cursor.unregister("doc_all_wanted")
+        for chunk in chunks:
             # one range of author ids at a time: memory holds one chunk's documents only
             wanted = pa.table(
                 {"author_id": pa.array(chunk, pa.string()), "ord": pa.array(range(len(chunk)), pa.int32())}

@@ -208,3 +208,14 @@ def test_non_ascii_escapes_nulls_and_empty_lists_are_written_as_pydantic_writes_
     empty = json.loads(expected[bare_id])
     assert empty["topics"] == empty["works"] == empty["collaborators"] == []
     assert [a for a in expected if texts[a] != expected[a]] == []
+
+
+def test_odd_escapes_are_found_in_the_row_they_lie_in_whole():
+    import pyarrow as pa
+
+    rows = ["plain", 'a "\\u001F" b', "ends with \\u00", "1B then", "\\u000B", "\\u001f lower", "\\u000A"]
+    chunked = pa.chunked_array([pa.array(rows[:3]), pa.array(rows[3:])])  # several chunks: combined
+    for column in (pa.array(rows), chunked, pa.array(["x", *rows]).slice(1)):  # a slice: offsets not from 0
+        flagged = documents._Texts(column).flagged()
+        # an escape split over two rows ("\u00" + "1B") is in neither; lower-case hex and \u000A are not odd
+        assert flagged.tolist() == [False, True, False, False, True, False, False]

@@ -55,11 +55,18 @@ openalex_current as (
     join sources on sources.source = 'openalex' and sources.source_record_id = openalex_entries.work_id
 ),
 
+current_keys as (
+    -- each (work, author, name key) once: a name is normalised once per work that lists it, not
+    -- once per co-author pair
+    select distinct work_id, author_id, normalize_person_name(author_display_name) as key
+    from openalex_current
+),
+
 names as (
     select author_id, normalize_person_name(display_name) as key from authors where display_name is not null
     union
-    select author_id, normalize_person_name(author_display_name)
-    from openalex_current
+    select author_id, key
+    from current_keys
     where work_id in (select work_id from arxiv_works)
 ),
 
@@ -70,13 +77,17 @@ small_works as (
     having count(distinct author_id) <= getvariable('max_authors_per_work')
 ),
 
+small_work_keys as (
+    select work_id, author_id, key from current_keys semi join small_works using (work_id)
+),
+
 coauthors as (
-    select distinct entry.author_id, normalize_person_name(other.author_display_name) as key
-    from openalex_current as entry
-    join small_works on small_works.work_id = entry.work_id
-    join openalex_current as other
+    select distinct entry.author_id, other.key
+    from (select distinct work_id, author_id from small_work_keys) as entry
+    join small_work_keys as other
         on other.work_id = entry.work_id
         and other.author_id <> entry.author_id
+    where other.key is not null
 ),
 
 final as (
