@@ -24,17 +24,52 @@ current_entries as (
     join sources on sources.source_record_id = entries.work_id
 ),
 
-final as (
-    select
-        work_id,
-        topic_id,
-        min(topic_display_name) as topic_display_name,
-        max(score) as score,
-        min(subfield) as subfield,
-        min(field) as field,
-        min(domain) as domain
+entry_counts as (
+    select work_id, topic_id, count(*) as entries
     from current_entries
     group by work_id, topic_id
+),
+
+listed_once as (
+    -- the usual case, one entry for the (work, topic): it gives everything as it is. Only the
+    -- rest is aggregated below (text-valued aggregate states are what a hash aggregate cannot
+    -- spill to disk, so they are kept for the few pairs that need them)
+    select
+        current_entries.work_id,
+        current_entries.topic_id,
+        current_entries.topic_display_name,
+        current_entries.score,
+        current_entries.subfield,
+        current_entries.field,
+        current_entries.domain
+    from current_entries
+    join entry_counts
+        on entry_counts.work_id = current_entries.work_id
+        and entry_counts.topic_id is not distinct from current_entries.topic_id
+    where entry_counts.entries = 1
+),
+
+listed_more as (
+    select
+        current_entries.work_id,
+        current_entries.topic_id,
+        min(current_entries.topic_display_name) as topic_display_name,
+        max(current_entries.score) as score,
+        min(current_entries.subfield) as subfield,
+        min(current_entries.field) as field,
+        min(current_entries.domain) as domain
+    from current_entries
+    join entry_counts
+        on entry_counts.work_id = current_entries.work_id
+        and entry_counts.topic_id is not distinct from current_entries.topic_id
+    where entry_counts.entries > 1
+    group by current_entries.work_id, current_entries.topic_id
+),
+
+final as (
+    select * from listed_once
+    union all
+    select * from listed_more
 )
 
 select * from final

@@ -18,14 +18,14 @@ arxiv_entries as (
     select * from int_arxiv_entries__latest
 ),
 
-openalex_members as (
+openalex_members as not materialized (
     select sources.work_id, sources.is_primary, openalex_works.* exclude (work_id)
     from sources
     join openalex_works on openalex_works.work_id = sources.source_record_id
     where sources.source = 'openalex'
 ),
 
-arxiv_members as (
+arxiv_members as not materialized (
     select sources.work_id, sources.is_primary, arxiv_entries.*
     from sources
     join arxiv_entries on arxiv_entries.arxiv_id = sources.source_record_id
