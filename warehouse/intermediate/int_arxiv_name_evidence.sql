@@ -55,9 +55,10 @@ openalex_current as (
     join sources on sources.source = 'openalex' and sources.source_record_id = openalex_entries.work_id
 ),
 
-current_keys as (
+current_keys as not materialized (
     -- each (work, author, name key) once: a name is normalised once per work that lists it, not
-    -- once per co-author pair
+    -- once per co-author pair. Not materialized: a materialized copy (it is read three times) sat
+    -- in memory beside openalex_current's and ran a 2M-works build out of memory under 800MB
     select distinct work_id, author_id, normalize_person_name(author_display_name) as key
     from openalex_current
 ),
