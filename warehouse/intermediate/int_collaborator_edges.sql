@@ -13,11 +13,19 @@ works as (
     select work_id, publication_year from int_works
 ),
 
-eligible as (
+small_works as (
+    -- works with at most max_authors_per_work authors (int_authorships is unique per (work, author))
+    select work_id from authorships group by work_id having count(*) <= getvariable('max_authors_per_work')
+),
+
+eligible as not materialized (
+    -- not materialized, and a grouped count instead of a window: read twice by the self-join, a
+    -- materialized copy of every authorship sat in memory beside the window's partitions and ran a
+    -- 2M-works build out of memory under 800MB; these are hash joins and aggregates, which spill
     select authorships.work_id, authorships.author_id, works.publication_year
     from authorships
     join works on works.work_id = authorships.work_id
-    qualify count(*) over (partition by authorships.work_id) <= getvariable('max_authors_per_work')
+    semi join small_works on small_works.work_id = authorships.work_id
 ),
 
 pairs as (
