@@ -207,6 +207,9 @@ class FakeOpenAlexAPI:
         if fault is not None and fault.kind == "truncated":
             body = response.get_data()
             response.set_data(body[: len(body) // 2])
+        # The test server closes every connection after its answer; saying so keeps the client from
+        # reusing one whose close it has not seen yet (a race that showed up as one retry too many).
+        response.headers["Connection"] = "close"
         return response
 
     def _route(self, path: str, request: Request, cost: int) -> Response:
