@@ -13,6 +13,8 @@ from typing import Annotated
 from pydantic import BeforeValidator
 
 _PREFIXES = ("https://openalex.org/", "http://openalex.org/", "openalex.org/")
+_URL = _PREFIXES[0]
+_URL_CUT = len(_URL)
 _ORCID_RE = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
 _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "http://dx.doi.org/", "https://dx.doi.org/", "doi:")
 
@@ -20,6 +22,8 @@ _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "http://dx.doi.org/", "h
 def short_id(value: object) -> object:
     """Strip the OpenAlex URL prefix; leave anything that is not a string alone."""
     if isinstance(value, str):
+        if value.startswith(_URL):  # the usual form first, without the loop (ids are on the hot path)
+            return value[_URL_CUT:]
         for prefix in _PREFIXES:
             if value.startswith(prefix):
                 return value[len(prefix) :]
@@ -40,6 +44,8 @@ def _openalex_id(letter: str):
         if not isinstance(value, str):
             raise ValueError(f"not an OpenAlex {letter}-id: {value!r}")
         text = value[cut:] if value.startswith(prefix) else str(short_id(value))
+        if text[:1] == letter and text[1:].isdecimal():  # upper-case already: no decimal has a case
+            return text
         text = text.upper()
         if text[:1] != letter or not text[1:].isdecimal():
             raise ValueError(f"not an OpenAlex {letter}-id: {value!r}")
@@ -51,9 +57,13 @@ def _openalex_id(letter: str):
 def normalize_orcid(value: object) -> object:
     """``https://orcid.org/0000-0002-1825-0097`` -> ``0000-0002-1825-0097``; ``""`` -> None."""
     if isinstance(value, str):
-        if not value.strip():
+        text = value.strip()
+        if not text:
             return None
-        match = _ORCID_RE.search(value.strip())
+        # The pattern is 19 characters wide and ends at ``$``: in a stripped text (no final newline)
+        # its only possible match starts 19 characters from the end, so try there alone instead of
+        # searching from every position (``re.search`` gives the same match; a negative start is 0).
+        match = _ORCID_RE.match(text, len(text) - 19)
         if not match:
             raise ValueError(f"not an ORCID iD: {value!r}")
         return match.group(1)

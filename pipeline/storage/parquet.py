@@ -29,6 +29,10 @@ class StagedParquet:
         if metadata:
             schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
         self.schema = schema
+        # The rows of a batch are converted as one struct array, each row a struct of the columns:
+        # pyarrow's converter reads the dicts in C++, where ``Table.from_pylist`` first gathers every
+        # column in a Python list comprehension (a third more CPU; the same converters, same table).
+        self._row_type = pa.struct(list(schema))
         self.batch_rows = batch_rows
         self._buffer: list[dict[str, Any]] = []
         store.makedirs(final_path.rpartition("/")[0])
@@ -43,8 +47,14 @@ class StagedParquet:
 
     def _flush(self) -> None:
         if self._buffer and self._writer is not None:
-            self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self.schema))
+            self._writer.write_table(self._table(self._buffer))
             self._buffer.clear()
+
+    def _table(self, rows: list[dict[str, Any]]) -> pa.Table:
+        """``pa.Table.from_pylist(rows, schema=self.schema)``, converted as one struct array."""
+        array = pa.array(rows, type=self._row_type)
+        chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+        return pa.Table.from_batches([pa.RecordBatch.from_struct_array(c) for c in chunks], schema=self.schema)
 
     def close(self) -> None:
         """Finish the temp file (still not visible)."""

@@ -180,6 +180,23 @@ WORK_LINES: list[str | bytes] = [
     '{"id": "W1", "abstract_inverted_index": {"a": ' + _nest(250) + "}}",
     '{"id": "W1", "skipped": ' + ("[" * 300) + "}",
     '{"id": "W1", "skipped": ' + ("]" * 300 + "[" * 300) + "}",
+    # ids and ORCID iDs in every form their validators tell apart (the usual URL form skips some steps)
+    *(
+        json.dumps({"id": work_id, "authorships": [{"author": {"id": author_id, "orcid": orcid}}]})
+        for work_id, author_id, orcid in [
+            ("https://openalex.org/W7", "https://openalex.org/A7", "https://orcid.org/0000-0002-1825-009X"),
+            ("https://openalex.org/w7", "http://openalex.org/a7", " https://orcid.org/0000-0002-1825-0097\n"),
+            ("openalex.org/W7", " A7 ", "0000-0002-1825-0097\u2028"),
+            ("https://openalex.org/W\u0661\u0662", "A\uff11", "0000-0002-1825-\u0660\u0661\u0662\u0663"),
+            ("https://openalex.org/W1a", "A7", "0000-0002-1825-0097\nx"),
+            ("W7", "https://openalex.org/", "x0000-0002-1825-0097"),
+            ("W7", "A7", "0000-0002-1825-00971"),
+            ("W7", "A7", "0000-0002-1825-009x"),
+            ("W7", "A7", "1825-0097"),
+            ("W\u00b2", "A7", None),
+            ("https://openalex.org/W7 ", "A7", "0000-0002-1825-0097-0000-0002-1825-0098"),
+        ]
+    ),
 ]
 
 AUTHOR_LINES: list[str | bytes] = [

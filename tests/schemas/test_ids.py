@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from pipeline.schemas.ids import _openalex_id, short_id
+from pipeline.schemas.ids import _openalex_id, normalize_orcid, short_id
 
 
 def _reference(letter: str):
@@ -89,3 +89,74 @@ def test_a_decimal_is_what_the_regular_expression_calls_a_digit_for_every_charac
     ]
     assert differ == []
     assert "\u0661".isdecimal() and not "\u00b2".isdecimal()  # counted: a Nd digit, and a digit that is not Nd
+
+
+def test_no_decimal_has_a_case():
+    """What lets the id check skip ``upper()`` when the text already reads letter + decimals."""
+    assert [c for c in range(sys.maxunicode + 1) if chr(c).isdecimal() and chr(c).upper() != chr(c)] == []
+
+
+def _reference_short_id(value: object) -> object:
+    """``short_id`` as it was written (a loop over the prefixes)."""
+    if isinstance(value, str):
+        for prefix in ("https://openalex.org/", "http://openalex.org/", "openalex.org/"):
+            if value.startswith(prefix):
+                return value[len(prefix) :]
+        return value.strip()
+    return value
+
+
+def _reference_orcid(value: object) -> object:
+    """``normalize_orcid`` as it was written (``re.search`` of the stripped text)."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        match = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$").search(value.strip())
+        if not match:
+            raise ValueError(f"not an ORCID iD: {value!r}")
+        return match.group(1)
+    return value
+
+
+ORCIDS = [
+    "0000-0002-1825-0097",
+    "0000-0002-1825-009X",
+    "0000-0002-1825-009x",
+    "https://orcid.org/0000-0002-1825-0097",
+    "http://orcid.org/0000-0002-1825-0097",
+    "orcid.org/0000-0002-1825-0097/",
+    " https://orcid.org/0000-0002-1825-0097\n",
+    "0000-0002-1825-0097\n\n",
+    "0000-0002-1825-0097 x",
+    "0000-0002-1825-0097\u2028",  # a line separator: whitespace to strip()
+    "0000-0002-1825-0097\x85",
+    "x0000-0002-1825-0097",
+    "00000-0002-1825-0097",
+    "000-0002-1825-0097",
+    "0000-0002-1825-00971",
+    "0000-0002-1825-0097-0000-0002-1825-0098",
+    "0000-0002-1825-0097\n0000-0002-1825-0098",
+    "0000-0002-1825-0097\nx",
+    "0000 0002 1825 0097",
+    "0000-0002-1825-\u0660\u0661\u0662\u0663",  # Arabic-Indic digits: \d
+    "\uff10\uff10\uff10\uff10-0002-1825-0097",  # fullwidth
+    "0000-0002-1825-009\u00b2",  # superscript two: not \d
+    "\U0001d7ce000-0002-1825-0097",  # outside the BMP
+    "-0002-1825-0097",
+    "1825-0097",
+    "",
+    " ",
+    "\n",
+    "X",
+    None,
+    1,
+    b"0000-0002-1825-0097",
+]
+
+
+def test_short_id_and_the_orcid_check_are_the_versions_they_replaced():
+    for value in [*VALUES, *ORCIDS]:
+        assert repr(short_id(value)) == repr(_reference_short_id(value)), value
+    for value in [*ORCIDS, *VALUES]:
+        assert _verdict(normalize_orcid, value) == _verdict(_reference_orcid, value), value
+    assert {_verdict(normalize_orcid, v)[0] for v in ORCIDS} == {"ok", "rejected"}
