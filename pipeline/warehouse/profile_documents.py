@@ -319,43 +319,62 @@ def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQue
     {arxiv_join}
     order by d.ord
     """
+    # the lists read the prepared tables (below), keyed and sorted by the author's place in
+    # doc_all_wanted: a chunk is a range of a_ord, each list a range scan of its table
+    chunk = "a_ord between $lo and $hi"
     lists = {
         "topics": f"""
-        select d.ord, {_element(topic)} as text
-        from topic_counts join doc_wanted d using (author_id)
-        order by d.ord, works_count desc, topic_display_name, topic_id
+        select a_ord - $lo as ord, {_element(topic)} as text
+        from doc_topics where {chunk}
+        order by a_ord, works_count desc, topic_display_name, topic_id
         """,
         "works": f"""
-        with work_texts as (  -- a work's text is the same in every document that lists it: rendered once
+        with chunk_works as (select a_ord, work_id from doc_authorships where {chunk}),
+        work_texts as (  -- a work's text is the same in every document that lists it: rendered once
             select w.work_id, w.publication_year, lower(w.title) as title_key, w.title, {_element(work)} as text
             from works w left join doc_venue_labels l on l.name = w.source
-            where w.work_id in (select work_id from authorships semi join doc_wanted using (author_id))
+            where w.work_id in (select work_id from chunk_works)
         )
-        select d.ord, w.text
-        from authorships a join doc_wanted d using (author_id) join work_texts w using (work_id)
-        order by d.ord, w.publication_year desc nulls last, w.title_key, w.title, w.work_id
+        select a.a_ord - $lo as ord, w.text
+        from chunk_works a join work_texts w using (work_id)
+        order by a.a_ord, w.publication_year desc nulls last, w.title_key, w.title, w.work_id
         """,
         "collaborators": f"""
-        select d.ord, {_element(collaborator)} as text
-        from doc_top_collaborators t join doc_wanted d using (author_id)
-        join profiles p on p.author_id = t.collaborator_id
-        order by d.ord, t.shared_works desc, t.last_year desc nulls last, p.display_name, t.collaborator_id
+        select a_ord - $lo as ord, {_element(collaborator)} as text
+        from doc_top_collaborators where {chunk}
+        order by a_ord, shared_works desc, last_year desc nulls last, name_rank
         """,
     }
-    # every wanted author's top collaborators, ranked once for all chunks (not once per chunk: each
-    # ranking would read every edge); doc_all_wanted: the wanted authors of every chunk
+    # run once before the chunks, with doc_all_wanted(author_id, a_ord): every wanted author's rows
+    # of each list's table, sorted by a_ord (a table of every author read once, not once per chunk);
+    # the top collaborators ranked once, their last sort keys (display name, id) as one integer
     prepare = [
+        """
+        create or replace temp table doc_topics as
+        select w.a_ord, t.topic_id, t.topic_display_name, t.works_count
+        from topic_counts t join doc_all_wanted w using (author_id)
+        order by w.a_ord
+        """,
+        """
+        create or replace temp table doc_authorships as
+        select w.a_ord, a.work_id from authorships a join doc_all_wanted w using (author_id)
+        order by w.a_ord
+        """,
         f"""
         create or replace temp table doc_top_collaborators as
-        select e.author_id, e.collaborator_id, e.shared_works, e.first_year, e.last_year, e.is_close
-        from collaborator_edges_directed e semi join doc_all_wanted w on w.author_id = e.author_id
-        join profiles p on p.author_id = e.collaborator_id
+        with names as (
+            select author_id, display_name, row_number() over (order by display_name, author_id) as name_rank
+            from profiles
+        )
+        select w.a_ord, e.collaborator_id, e.shared_works, e.first_year, e.last_year, e.is_close,
+               n.display_name, n.name_rank
+        from collaborator_edges_directed e join doc_all_wanted w on w.author_id = e.author_id
+        join names n on n.author_id = e.collaborator_id
         qualify row_number() over (
-            partition by e.author_id
-            order by e.shared_works desc, e.last_year desc nulls last, p.display_name, e.collaborator_id
+            partition by w.a_ord order by e.shared_works desc, e.last_year desc nulls last, n.name_rank
         ) <= {int(max_collaborators)}
-        order by e.author_id
-        """
+        order by w.a_ord
+        """,
     ]
     holes = [s.name for s in segments if isinstance(s, _Hole)]
     return DocumentQueries(header=header, segments=len(texts), holes=holes, lists=lists, prepare=prepare)
@@ -490,23 +509,32 @@ def document_batches(
         queries = document_queries(max_collaborators=max_collaborators, with_arxiv=_register_arxiv(cursor, lake))
         chunks = list(_author_chunks(cursor, author_ids))
         everyone = [author_id for chunk in chunks for author_id in chunk]
-        cursor.register("doc_all_wanted", pa.table({"author_id": pa.array(everyone, pa.string())}))
+        cursor.register(
+            "doc_all_wanted",
+            pa.table(
+                {"author_id": pa.array(everyone, pa.string()), "a_ord": pa.array(range(len(everyone)), pa.int64())}
+            ),
+        )
         for sql in queries.prepare:
             cursor.execute(sql)
         cursor.unregister("doc_all_wanted")
+        start = 0
         for chunk in chunks:
             # one range of author ids at a time: memory holds one chunk's documents only
             wanted = pa.table(
                 {"author_id": pa.array(chunk, pa.string()), "ord": pa.array(range(len(chunk)), pa.int32())}
             )
             cursor.register("doc_wanted", wanted)
-            yield _batch(cursor, queries, chunk)
+            yield _batch(cursor, queries, chunk, lo=start, hi=start + len(chunk) - 1)
             cursor.unregister("doc_wanted")
+            start += len(chunk)
     finally:
         cursor.close()
 
 
-def _batch(cursor: duckdb.DuckDBPyConnection, queries: DocumentQueries, chunk: list[str]) -> DocumentBatch:
+def _batch(
+    cursor: duckdb.DuckDBPyConnection, queries: DocumentQueries, chunk: list[str], *, lo: int, hi: int
+) -> DocumentBatch:
     count = len(chunk)
     header = cursor.sql(queries.header).to_arrow_table()
     if header.num_rows != count:
@@ -517,7 +545,8 @@ def _batch(cursor: duckdb.DuckDBPyConnection, queries: DocumentQueries, chunk: l
         odd |= texts.flagged()
     lists = []
     for hole in queries.holes:
-        rows = cursor.sql(queries.lists[hole]).to_arrow_table()
+        sql = queries.lists[hole].replace("$lo", str(int(lo))).replace("$hi", str(int(hi)))
+        rows = cursor.sql(sql).to_arrow_table()
         ords = rows.column("ord").to_numpy()
         bounds = np.zeros(count + 1, np.int64)
         if len(ords):
