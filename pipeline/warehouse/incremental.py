@@ -81,6 +81,8 @@ _STATE_SCHEMA = "incremental"
 _EVIDENCE = "int_arxiv_name_evidence"
 # ... and the link keys of every lake record version (what the closure of the changed records follows).
 _RECORD_KEYS = "record_keys"
+# The temp models save_state reads after the last model (the full build keeps them until then).
+STATE_INPUTS = frozenset({_EVIDENCE})
 # What an incremental build spliced in, for its gate (pipeline.quality.gate.changed_keys): key column ->
 # the table of its deleted or inserted keys. Only in a warehouse file an incremental build made.
 CHANGED_KEYS = {"work_id": f"{_STATE_SCHEMA}.changed_works", "author_id": f"{_STATE_SCHEMA}.changed_authors"}
