@@ -119,9 +119,30 @@ def run_macro(con: duckdb.DuckDBPyConnection, macro: Macro) -> None:
     con.execute(macro.create_sql())
 
 
+def temp_models_done_after(steps: list[Model | Macro], keep: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """Model name -> the temp models nothing after it reads (its inputs read for the last time, or
+    itself when nothing reads it), except ``keep``: a full build drops them then. Temp tables live in
+    DuckDB's buffer pool: dropped, they stop taking memory from the later models (and being spilled to
+    the temp folder and read back under the memory limit)."""
+    models = [step for step in steps if isinstance(step, Model)]
+    macros = {step.name: step for step in steps if isinstance(step, Macro)}
+    last_reader = {m.name: m.name for m in models if m.materialized == "temp" and m.name not in keep}
+    for model in models:
+        # a macro's body reads its tables where a model calls it (plan() creates every macro after
+        # the models it reads, before the models that call it)
+        reads = set(model.reads).union(*(macros[name].reads for name in model.calls if name in macros))
+        for name in reads:
+            if name in last_reader:
+                last_reader[name] = model.name
+    done_after: dict[str, list[str]] = {}
+    for name, reader in last_reader.items():
+        done_after.setdefault(reader, []).append(name)
+    return done_after
+
+
 def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | None = None) -> BuiltWarehouse:
     """Build every model into a new database file; returns it unpublished."""
-    from pipeline.warehouse.incremental import save_state
+    from pipeline.warehouse.incremental import STATE_INPUTS, save_state
 
     layout = DataLayout.of(settings)
     layout.data_dir.mkdir(parents=True, exist_ok=True)
@@ -136,7 +157,9 @@ def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | 
                 con.execute(f"set memory_limit = {sql_string(settings.duckdb_memory_limit)}")
             set_variables(con, model_variables(settings, as_of))
             create_raw_inputs(con, layout)
-            for step in plan(raw_input_names()):
+            steps = plan(raw_input_names())
+            done_after = temp_models_done_after(steps, keep=STATE_INPUTS)
+            for step in steps:
                 if isinstance(step, Macro):
                     run_macro(con, step)
                     continue
@@ -145,6 +168,8 @@ def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | 
                 run_model(con, step)
                 if step.materialized == "table":
                     row_counts[step.name] = con.execute(f"select count(*) from {step.name}").fetchall()[0][0]
+                for name in done_after.get(step.name, ()):
+                    con.execute(f"drop table {name}")
             save_state(con)  # what the next incremental build needs (pipeline.warehouse.incremental)
             todays_trust = todays_trust_rows(con)
             con.execute("checkpoint")

@@ -48,29 +48,28 @@ current_entries as (
     join sources on sources.source = 'arxiv' and sources.source_record_id = entries.arxiv_id
 ),
 
-openalex_current as (
-    -- (work, author, name) on the newest record of every OpenAlex work, by merged work
+openalex_listed as (
+    -- names on the works arXiv papers belong to (same_work): (work, author, name key) on the newest
+    -- record of every such OpenAlex work, by merged work. Restricted to those works before the
+    -- distinct (DuckDB does not move the semi join below it): the distinct had run over every
+    -- OpenAlex entry
     select distinct
         sources.work_id,
         openalex_entries.author_id,
-        openalex_entries.author_display_name
+        normalize_person_name(openalex_entries.author_display_name) as name_key
     from openalex_entries
     join openalex_works
         on openalex_works.work_id = openalex_entries.work_id
         and openalex_works.source_file = openalex_entries.source_file
         and openalex_works.line_number = openalex_entries.line_number
     join sources on sources.source = 'openalex' and sources.source_record_id = openalex_entries.work_id
+    where sources.work_id in (select work_id from current_entries)
 ),
 
-openalex_listed as (
-    -- names on the works arXiv papers belong to (same_work)
-    select distinct work_id, author_id, normalize_person_name(author_display_name) as name_key
-    from openalex_current
-    where work_id in (select work_id from current_entries)
-),
-
-evidence as (
-    -- per author: the name keys they go by and their co-authors' name keys (int_arxiv_name_evidence)
+evidence as not materialized (
+    -- per author: the name keys they go by and their co-authors' name keys (int_arxiv_name_evidence).
+    -- Not materialized: read twice, DuckDB copied the whole table (every author's rows) into an
+    -- in-memory CTE before either reader filtered it
     select author_id, kind, key from int_arxiv_name_evidence
 ),
 

@@ -42,11 +42,14 @@ arxiv_works as (
 ),
 
 openalex_current as (
-    -- (work, author, name) on the newest record of every OpenAlex work, by merged work
+    -- (work, author, name key) on the newest record of every OpenAlex work, by merged work. The key
+    -- is computed here, once per entry: computed in current_keys, DuckDB evaluated it twice per entry
+    -- for `names` (the pushed-down `key is not null` filter, then the projection) before the arXiv
+    -- works semi join dropped nearly all of them, and once more for small_work_keys
     select distinct
         sources.work_id,
         openalex_entries.author_id,
-        openalex_entries.author_display_name
+        normalize_person_name(openalex_entries.author_display_name) as key
     from openalex_entries
     join openalex_works
         on openalex_works.work_id = openalex_entries.work_id
@@ -56,10 +59,11 @@ openalex_current as (
 ),
 
 current_keys as not materialized (
-    -- each (work, author, name key) once: a name is normalised once per work that lists it, not
-    -- once per co-author pair. Not materialized: a materialized copy (it is read three times) sat
-    -- in memory beside openalex_current's and ran a 2M-works build out of memory under 800MB
-    select distinct work_id, author_id, normalize_person_name(author_display_name) as key
+    -- each (work, author, name key) once (openalex_current's rows: the distinct keeps each reader's
+    -- first operator a sink, so DuckDB streams openalex_current to its readers instead of buffering
+    -- it for one). Not materialized: a materialized copy (it is read three times) sat in memory
+    -- beside openalex_current's and ran a 2M-works build out of memory under 800MB
+    select distinct work_id, author_id, key
     from openalex_current
 ),
 

@@ -19,7 +19,7 @@ small_works as (
 ),
 
 eligible as not materialized (
-    -- not materialized, and a grouped count instead of a window: read twice by the self-join, a
+    -- not materialized, and a grouped count instead of a window: when the self-join read it twice, a
     -- materialized copy of every authorship sat in memory beside the window's partitions and ran a
     -- 2M-works build out of memory under 800MB; these are hash joins and aggregates, which spill
     select authorships.work_id, authorships.author_id, works.publication_year
@@ -35,7 +35,9 @@ pairs as (
         a.work_id,
         a.publication_year
     from eligible as a
-    join eligible as b
+    -- b: any author of a's work (already small and in int_works); joining eligible twice made DuckDB
+    -- materialise `works` and `small_works` and join them above the pairs, once per pair
+    join authorships as b
         on b.work_id = a.work_id
         and a.author_id < b.author_id
 ),
