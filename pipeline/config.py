@@ -162,7 +162,7 @@ class Settings(BaseSettings):
         "size, not a share of the machine's RAM; empty: DuckDB's default (80% of RAM)",
     )
     export_memory_limit: str | None = Field(
-        default="512MB",
+        default="384MB",
         description="DuckDB memory limit of the export of the marts (Parquet files, profile documents): it spills "
         "to DIR's temp folder beyond it, so the export's memory stays the same at any warehouse size (the "
         "documents' chunks come on top); empty: DuckDB's default (80% of RAM)",

@@ -43,7 +43,7 @@ from pipeline.storage.store import Store
 # Words an arXiv listing drops when it shortens an affiliation ("Harvard University" -> "harvard").
 _AFFILIATION_FILLER = {"university", "universität", "université", "universidad", "of", "the", "institute", "college"}
 CHUNK_AUTHORS = 20_000  # documents per chunk at most (see _author_chunks)
-CHUNK_WORKS = 100_000  # works listed by a chunk's documents at most (~150 MB of text on the bench snapshots)
+CHUNK_WORKS = 50_000  # works listed by a chunk's documents at most (~75 MB of text on the bench snapshots)
 
 
 def venue_label(venue: str | None) -> str | None:
@@ -141,11 +141,13 @@ def object_segments(model: type[BaseModel], fields: dict[str, str | _Hole], dept
 
 @dataclass(frozen=True)
 class DocumentQueries:
-    """The queries of one chunk of documents, each reading ``doc_wanted(author_id, ord)``.
+    """The queries of one chunk of documents: the range ``$lo``-``$hi`` of ``a_ord`` (the wanted
+    authors' places in author id order) of the tables ``prepare`` made once, for every wanted
+    author, keyed and sorted by ``a_ord`` (see :func:`_in_range`).
 
-    ``header``: one row per wanted author, ordered by ``ord``: ``segments`` (the document's text
-    around its lists) and ``odd_numbers``; ``lists``: per hole, ``(ord, text)`` rows of that list's
-    elements, ordered by ``ord`` and then as the list is ordered."""
+    ``header``: one row per author of the chunk, ordered by ``ord`` (``a_ord - $lo``): ``segments``
+    (the document's text around its lists) and ``odd_numbers``; ``lists``: per hole, ``(ord, text)``
+    rows of that list's elements, ordered by ``ord`` and then as the list is ordered."""
 
     header: str
     segments: int
@@ -158,8 +160,9 @@ LIST_DEPTH = 1  # the document's lists are fields of the top-level object
 
 
 def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQueries:
-    """The queries behind the documents (see :class:`DocumentQueries`). Reads the temp tables
-    ``doc_wanted``, ``doc_venue_labels`` and, ``with_arxiv``, ``doc_arxiv_entries``,
+    """The queries behind the documents (see :class:`DocumentQueries`). ``prepare`` reads
+    ``doc_all_wanted(author_id, a_ord)``; the chunk queries read the tables it made, ``doc_wanted``
+    (the chunk's authors), ``doc_venue_labels`` and, ``with_arxiv``, ``doc_arxiv_entries``,
     ``doc_affiliation_labels`` and ``doc_category_labels`` (see :func:`document_batches`).
 
     Each list is sorted once by one ORDER BY of its chunk and joined in Arrow (ordered string
@@ -205,7 +208,7 @@ def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQue
             "tier": v("p.trust_tier"),
             "model_version": v("p.trust_model_version"),
             "as_of": v("p.trust_as_of"),
-            "components": f"coalesce({map_value_sql('c.components', depth=2)}, '{{}}')",
+            "components": f"coalesce({map_value_sql('p.components', depth=2)}, '{{}}')",
         },
         depth=1,
     )
@@ -303,21 +306,15 @@ def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQue
         arxiv_join = "left join author_arxiv x using (author_id)"
     texts = [s for s in segments if isinstance(s, str)]
     header = f"""
-    with author_components as (
-        select t.author_id, t.components::map(varchar, double) as components
-        from trust_snapshots t join profiles p on p.author_id = t.author_id and p.trust_as_of = t.as_of
-        semi join doc_wanted d on d.author_id = t.author_id
-    ){arxiv_ctes}
-    select d.ord, {", ".join(f"{text} as s{i}" for i, text in enumerate(texts))},
+    with chunk_profiles as (select * from doc_profiles where a_ord between $lo and $hi){arxiv_ctes}
+    select p.a_ord - $lo as ord, {", ".join(f"{text} as s{i}" for i, text in enumerate(texts))},
            -- where DuckDB's JSON writer and pydantic's could differ: floats written without an
            -- exponent (components far from 0-100); see also the \\u00XX check in _assemble
-           coalesce(list_bool_or(list_transform(map_values(c.components),
+           coalesce(list_bool_or(list_transform(map_values(p.components),
                lambda x: not (x = 0 or (abs(x) >= 1e-5 and abs(x) < 1e15)))), false) as odd_numbers
-    from profiles p
-    join doc_wanted d using (author_id)
-    left join author_components c using (author_id)
+    from chunk_profiles p
     {arxiv_join}
-    order by d.ord
+    order by p.a_ord
     """
     # the lists read the prepared tables (below), keyed and sorted by the author's place in
     # doc_all_wanted: a chunk is a range of a_ord, each list a range scan of its table
@@ -349,6 +346,13 @@ def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQue
     # of each list's table, sorted by a_ord (a table of every author read once, not once per chunk);
     # the top collaborators ranked once, their last sort keys (display name, id) as one integer
     prepare = [
+        """
+        create or replace temp table doc_profiles as
+        select w.a_ord, p.*, t.components::map(varchar, double) as components
+        from profiles p join doc_all_wanted w using (author_id)
+        left join trust_snapshots t on t.author_id = p.author_id and t.as_of = p.trust_as_of
+        order by w.a_ord
+        """,
         """
         create or replace temp table doc_topics as
         select w.a_ord, t.topic_id, t.topic_display_name, t.works_count
@@ -532,11 +536,16 @@ def document_batches(
         cursor.close()
 
 
+def _in_range(sql: str, lo: int, hi: int) -> str:
+    """A chunk's query: the range ``$lo``-``$hi`` of a_ord (the chunk's authors) filled in."""
+    return sql.replace("$lo", str(int(lo))).replace("$hi", str(int(hi)))
+
+
 def _batch(
     cursor: duckdb.DuckDBPyConnection, queries: DocumentQueries, chunk: list[str], *, lo: int, hi: int
 ) -> DocumentBatch:
     count = len(chunk)
-    header = cursor.sql(queries.header).to_arrow_table()
+    header = cursor.sql(_in_range(queries.header, lo, hi)).to_arrow_table()
     if header.num_rows != count:
         raise RuntimeError(f"{count - header.num_rows} wanted authors have no profile row")
     segments = [_Texts(header.column(f"s{i}")) for i in range(queries.segments)]
@@ -545,8 +554,7 @@ def _batch(
         odd |= texts.flagged()
     lists = []
     for hole in queries.holes:
-        sql = queries.lists[hole].replace("$lo", str(int(lo))).replace("$hi", str(int(hi)))
-        rows = cursor.sql(sql).to_arrow_table()
+        rows = cursor.sql(_in_range(queries.lists[hole], lo, hi)).to_arrow_table()
         ords = rows.column("ord").to_numpy()
         bounds = np.zeros(count + 1, np.int64)
         if len(ords):

@@ -45,7 +45,7 @@ def test_the_export_memory_limit_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("PIPELINE_EXPORT_MEMORY_LIMIT", "77MB")
     assert Settings().export_memory_limit == "77MB"
     monkeypatch.delenv("PIPELINE_EXPORT_MEMORY_LIMIT")
-    assert Settings().export_memory_limit == "512MB"  # fixed, not a share of the machine's RAM
+    assert Settings().export_memory_limit == "384MB"  # fixed, not a share of the machine's RAM
 
 
 @pytest.mark.parametrize("limit", ["77MB", "300MB"])
