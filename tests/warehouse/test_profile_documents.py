@@ -219,3 +219,22 @@ def test_odd_escapes_are_found_in_the_row_they_lie_in_whole():
         flagged = documents._Texts(column).flagged()
         # an escape split over two rows ("\u00" + "1B") is in neither; lower-case hex and \u000A are not odd
         assert flagged.tolist() == [False, True, False, False, True, False, False]
+
+
+def test_chunk_queries_read_only_the_prepared_tables_of_every_author():
+    """Each chunk reads its range of tables prepared once for every wanted author: a chunk query that
+    read a whole mart (topic_counts, authorships, the collaborator edges, profiles, trust snapshots)
+    would read it again for every chunk, quadratic in the warehouse's size (the 2M-works export
+    took ~10 min that way). ``works`` is the one mart a chunk still scans (its works' texts)."""
+    import re
+
+    queries = documents.document_queries(max_collaborators=10, with_arxiv=False)
+    ctes = {"chunk_profiles", "chunk_works", "work_texts"}
+    prepared = {"doc_profiles", "doc_topics", "doc_authorships", "doc_top_collaborators"}
+    for name, sql in [("header", queries.header), *queries.lists.items()]:
+        read = set(re.findall(r"\b(?:from|join)\s+([a-z_]+)", sql)) - ctes
+        assert read - prepared <= {"works", "doc_venue_labels"}, (name, read)
+        assert "$lo" in sql and "$hi" in sql, name
+    made = [re.search(r"temp table (\w+)", sql).group(1) for sql in queries.prepare]
+    assert set(made) == prepared
+    assert all("doc_all_wanted" in sql and re.search(r"order by w\.a_ord\s*$", sql.strip()) for sql in queries.prepare)
