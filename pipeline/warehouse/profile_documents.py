@@ -1,7 +1,9 @@
 """Profile documents (``publish/profiles/<author_id>.json``) built in DuckDB, many at a time.
 
-Per range of author ids (``CHUNK_AUTHORS``), a few queries render every document's JSON text in
-pieces: the header query the text around the document's lists (the header from ``profiles``, the
+The rows every document reads (profiles with their trust components, topics, authorships, top
+collaborators) are first gathered once for every wanted author, keyed and sorted by the author's place
+in author id order; then, per range of authors (``CHUNK_AUTHORS``), each reading its range of those
+tables, a few queries render every document's JSON text in pieces: the header query the text around the document's lists (the header from ``profiles``, the
 trust components and, when the lake holds arXiv entries, the arXiv listing), and one query per list
 (topics, works, top collaborators) its elements' texts, sorted by author and then as
 :mod:`pipeline.profile_card` orders the list, each element after its separator. A document is then a
@@ -525,10 +527,8 @@ def document_batches(
         start = 0
         for chunk in chunks:
             # one range of author ids at a time: memory holds one chunk's documents only
-            wanted = pa.table(
-                {"author_id": pa.array(chunk, pa.string()), "ord": pa.array(range(len(chunk)), pa.int32())}
-            )
-            cursor.register("doc_wanted", wanted)
+            # the chunk's authors, for the header's arXiv listing (the rest reads the a_ord range)
+            cursor.register("doc_wanted", pa.table({"author_id": pa.array(chunk, pa.string())}))
             yield _batch(cursor, queries, chunk, lo=start, hi=start + len(chunk) - 1)
             cursor.unregister("doc_wanted")
             start += len(chunk)
