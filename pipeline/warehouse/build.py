@@ -10,7 +10,9 @@ the previous warehouse and outputs exactly as they were.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -80,12 +82,16 @@ def todays_trust_rows(con: duckdb.DuckDBPyConnection, schema: str | None = None)
     ).to_arrow_table()
 
 
-def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
+def run_model(con: duckdb.DuckDBPyConnection, model: Model, scratch: str | None = None) -> None:
     """Materialise one SQL model as its ``.yml`` declares, with its descriptions
-    as DuckDB comments on the table and every column."""
+    as DuckDB comments on the table and every column. ``scratch``: an attached database that takes
+    the ``temp`` models as tables (see :func:`scratch_database`) instead of DuckDB's temp catalog."""
     kind = {"table": "table", "view": "view", "temp": "temp table"}[model.materialized]
+    name = model.name
+    if scratch is not None and model.materialized == "temp":
+        kind, name = "table", f"{scratch}.{model.name}"
     try:
-        con.execute(f"create or replace {kind} {model.name} as\n{model.sql}")
+        con.execute(f"create or replace {kind} {name} as\n{model.sql}")
     except duckdb.OutOfMemoryException as exc:
         raise out_of_memory(con, model.key, exc) from exc
     if model.persisted:
@@ -119,11 +125,34 @@ def run_macro(con: duckdb.DuckDBPyConnection, macro: Macro) -> None:
     con.execute(macro.create_sql())
 
 
+SCRATCH = "build_scratch"
+
+
+@contextmanager
+def scratch_database(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
+    """Attach a scratch database file at ``path`` for the build's ``temp`` models, found by name
+    through the search path; detached and deleted on the way out. Temp tables live in DuckDB's
+    buffer pool, and those still read by later models held it full under the memory limit (at 2M
+    works the build ran out of memory below 800MB); a table in a database file is written to disk and
+    read back through the pool like the marts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    discard_build(path)
+    con.execute(f"attach {sql_string(str(path))} as {SCRATCH}")
+    try:
+        con.execute(f"set search_path = 'main,{SCRATCH}.main'")
+        yield SCRATCH
+    finally:
+        try:
+            con.execute("reset search_path")
+            con.execute(f"detach {SCRATCH}")
+        finally:
+            discard_build(path)
+
+
 def temp_models_done_after(steps: list[Model | Macro], keep: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     """Model name -> the temp models nothing after it reads (its inputs read for the last time, or
-    itself when nothing reads it), except ``keep``: a full build drops them then. Temp tables live in
-    DuckDB's buffer pool: dropped, they stop taking memory from the later models (and being spilled to
-    the temp folder and read back under the memory limit)."""
+    itself when nothing reads it), except ``keep``: a full build drops them then (from its scratch
+    database, :func:`scratch_database`: dropped, their blocks are free for the later models' tables)."""
     models = [step for step in steps if isinstance(step, Model)]
     macros = {step.name: step for step in steps if isinstance(step, Macro)}
     last_reader = {m.name: m.name for m in models if m.materialized == "temp" and m.name not in keep}
@@ -159,19 +188,20 @@ def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | 
             create_raw_inputs(con, layout)
             steps = plan(raw_input_names())
             done_after = temp_models_done_after(steps, keep=STATE_INPUTS)
-            for step in steps:
-                if isinstance(step, Macro):
-                    run_macro(con, step)
-                    continue
-                if on_step is not None:
-                    on_step(step.key)
-                run_model(con, step)
-                if step.materialized == "table":
-                    row_counts[step.name] = con.execute(f"select count(*) from {step.name}").fetchall()[0][0]
-                for name in done_after.get(step.name, ()):
-                    con.execute(f"drop table {name}")
-            save_state(con)  # what the next incremental build needs (pipeline.warehouse.incremental)
-            todays_trust = todays_trust_rows(con)
+            with scratch_database(con, layout.duckdb_temp_dir / f"scratch-{os.getpid()}.duckdb") as scratch:
+                for step in steps:
+                    if isinstance(step, Macro):
+                        run_macro(con, step)
+                        continue
+                    if on_step is not None:
+                        on_step(step.key)
+                    run_model(con, step, scratch)
+                    if step.materialized == "table":
+                        row_counts[step.name] = con.execute(f"select count(*) from {step.name}").fetchall()[0][0]
+                    for name in done_after.get(step.name, ()):
+                        con.execute(f"drop table {scratch}.{name}")
+                save_state(con)  # what the next incremental build needs (pipeline.warehouse.incremental)
+                todays_trust = todays_trust_rows(con)
             con.execute("checkpoint")
         finally:
             con.close()
