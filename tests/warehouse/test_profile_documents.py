@@ -223,18 +223,42 @@ def test_odd_escapes_are_found_in_the_row_they_lie_in_whole():
 
 def test_chunk_queries_read_only_the_prepared_tables_of_every_author():
     """Each chunk reads its range of tables prepared once for every wanted author: a chunk query that
-    read a whole mart (topic_counts, authorships, the collaborator edges, profiles, trust snapshots)
-    would read it again for every chunk, quadratic in the warehouse's size (the 2M-works export
-    took ~10 min that way). ``works`` is the one mart a chunk still scans (its works' texts)."""
+    read a whole mart (topic_counts, authorships, the collaborator edges, profiles, trust snapshots,
+    works) would read it again for every chunk, quadratic in the warehouse's size (the 2M-works export
+    took ~10 min that way; the works' texts scanned per chunk, ~2-3 s a chunk). The works' texts are
+    rendered once (``work_texts``, after prepare), by rank; a chunk's works query reads ranks only."""
     import re
 
+    def read(sql):
+        return set(re.findall(r"\b(?:from|join)\s+([a-z_]+)", sql))
+
     queries = documents.document_queries(max_collaborators=10, with_arxiv=False)
-    ctes = {"chunk_profiles", "chunk_works", "work_texts"}
-    prepared = {"doc_profiles", "doc_topics", "doc_authorships", "doc_top_collaborators"}
+    prepared = {"doc_profiles", "doc_topics", "doc_work_ranks", "doc_authorships", "doc_top_collaborators"}
     for name, sql in [("header", queries.header), *queries.lists.items()]:
-        read = set(re.findall(r"\b(?:from|join)\s+([a-z_]+)", sql)) - ctes
-        assert read - prepared <= {"works", "doc_venue_labels"}, (name, read)
+        assert read(sql) - {"chunk_profiles"} <= prepared, (name, read(sql))
         assert "$lo" in sql and "$hi" in sql, name
-    made = [re.search(r"temp table (\w+)", sql).group(1) for sql in queries.prepare]
+    assert read(queries.lists["works"]) == {"doc_authorships"}
+    assert "order by" not in queries.lists["works"]  # a range scan, in (a_ord, w_rank) order as stored
+    assert read(queries.work_texts) == {"doc_work_ranks", "works", "doc_venue_labels"}
+    assert "order by" not in queries.work_texts  # the big texts are not sorted
+    made = {re.search(r"temp table (\w+)", sql).group(1): sql for sql in queries.prepare}
     assert set(made) == prepared
-    assert all("doc_all_wanted" in sql and re.search(r"order by w\.a_ord\s*$", sql.strip()) for sql in queries.prepare)
+    assert all("doc_all_wanted" in sql for sql in queries.prepare)
+    assert all(
+        re.search(r"order by w\.a_ord\s*$", made[t].strip()) for t in prepared - {"doc_work_ranks", "doc_authorships"}
+    )
+    assert re.search(r"order by w\.a_ord, r\.w_rank\s*$", made["doc_authorships"].strip())
+
+
+def test_works_are_ranked_in_the_order_profile_card_lists_them():
+    """The ranks number the works as pydantic's documents order them: the same keys, ``lower(title)``
+    the same expression, the same ties broken by title and then work id."""
+    import inspect
+    import re
+
+    from pipeline import profile_card
+
+    keys = re.sub(r"\b(publication_year|title|work_id)\b", r"w.\1", documents.WORK_ORDER)
+    assert f"order by a.author_id, {keys}\n" in inspect.getsource(profile_card)
+    prepare = documents.document_queries(max_collaborators=10, with_arxiv=False).prepare
+    assert sum(f"row_number() over (order by {documents.WORK_ORDER})" in sql for sql in prepare) == 1
