@@ -538,7 +538,7 @@ class _WorkTexts:
             count = cursor.execute("select count(*) from doc_work_ranks").fetchall()[0][0]
             self.starts = np.full(count, -1, np.int64)
             self.lengths = np.zeros(count, np.int64)
-            self._write(cursor.sql(sql).fetch_record_batch(self.BATCH_ROWS))
+            self._write(cursor.sql(sql).to_arrow_reader(self.BATCH_ROWS))
             if count and self.starts.min() < 0:
                 raise RuntimeError(f"{int((self.starts < 0).sum())} ranked works have no text")
         except BaseException:
@@ -550,6 +550,8 @@ class _WorkTexts:
         for batch in reader:
             ranks = batch.column(0).to_numpy()
             array = batch.column(1)
+            if array.type not in (pa.string(), pa.large_string()):
+                raise TypeError(f"not a string column: {array.type}")
             if array.null_count:
                 raise ValueError("a work's text is NULL")
             width = np.int64 if array.type == pa.large_string() else np.int32
