@@ -8,7 +8,10 @@ trust components and, when the lake holds arXiv entries, the arXiv listing), and
 (topics, works, top collaborators) its elements' texts, sorted by author and then as
 :mod:`pipeline.profile_card` orders the list, each element after its separator. A document is then a
 few slices of those Arrow buffers (:meth:`DocumentBatch.pieces`), written with one ``writev`` per
-file: no per-author aggregate in SQL and no copy of the text per document in Python. The keys come
+file: no per-author aggregate in SQL and no copy of the text per document in Python. A work's text is
+the same in every document that lists it: each listed work's is rendered once, after the preparation,
+into a scratch file, and a chunk reads its works' texts back by rank (:class:`_WorkTexts`), so no chunk
+scans ``works``. The keys come
 from the pydantic models in :mod:`pipeline.schemas.profile`, in their field order (a model field
 without an expression here is an error), so the document contract stays in one place.
 
@@ -26,6 +29,7 @@ import bisect
 import json
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,16 +153,21 @@ class DocumentQueries:
 
     ``header``: one row per author of the chunk, ordered by ``ord`` (``a_ord - $lo``): ``segments``
     (the document's text around its lists) and ``odd_numbers``; ``lists``: per hole, ``(ord, text)``
-    rows of that list's elements, ordered by ``ord`` and then as the list is ordered."""
+    rows of that list's elements, ordered by ``ord`` and then as the list is ordered, but for the works:
+    ``(ord, w_rank)`` rows, in that order (a range scan of ``doc_authorships``), each the rank of a
+    work whose text ``work_texts`` (``(w_rank, text)`` rows, run once after ``prepare``) rendered."""
 
     header: str
     segments: int
     holes: list[str]
     lists: dict[str, str]
     prepare: list[str] = field(default_factory=list)  # run once before the chunks (temp tables they read)
+    work_texts: str = ""  # run once after prepare: every listed work's element text, by rank (see _WorkTexts)
 
 
 LIST_DEPTH = 1  # the document's lists are fields of the top-level object
+# the order of a document's works (pipeline.profile_card's), as the ranks of doc_work_ranks number them
+WORK_ORDER = "publication_year desc nulls last, lower(title), title, work_id"
 
 
 def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQueries:
@@ -327,16 +336,12 @@ def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQue
         from doc_topics where {chunk}
         order by a_ord, works_count desc, topic_display_name, topic_id
         """,
+        # a work's text is the same in every document that lists it: rendered once, in prepare order
+        # (see work_texts), and read back by its rank; doc_authorships is sorted by (a_ord, w_rank), the
+        # list's order, so a chunk's rows are a range scan, in order, and no chunk reads works
         "works": f"""
-        with chunk_works as (select a_ord, work_id from doc_authorships where {chunk}),
-        work_texts as (  -- a work's text is the same in every document that lists it: rendered once
-            select w.work_id, w.publication_year, lower(w.title) as title_key, w.title, {_element(work)} as text
-            from works w left join doc_venue_labels l on l.name = w.source
-            where w.work_id in (select work_id from chunk_works)
-        )
-        select a.a_ord - $lo as ord, w.text
-        from chunk_works a join work_texts w using (work_id)
-        order by a.a_ord, w.publication_year desc nulls last, w.title_key, w.title, w.work_id
+        select a_ord - $lo as ord, w_rank
+        from doc_authorships where {chunk}
         """,
         "collaborators": f"""
         select a_ord - $lo as ord, {_element(collaborator)} as text
@@ -361,10 +366,19 @@ def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQue
         from topic_counts t join doc_all_wanted w using (author_id)
         order by w.a_ord
         """,
+        # the works the wanted authors list (only those: an incremental export wants few authors),
+        # ranked once as every works list is ordered: an author's works by rank are their list's order
+        f"""
+        create or replace temp table doc_work_ranks as
+        select work_id, row_number() over (order by {WORK_ORDER}) - 1 as w_rank
+        from works
+        where work_id in (select a.work_id from authorships a join doc_all_wanted w using (author_id))
+        """,
         """
         create or replace temp table doc_authorships as
-        select w.a_ord, a.work_id from authorships a join doc_all_wanted w using (author_id)
-        order by w.a_ord
+        select w.a_ord, r.w_rank from authorships a join doc_all_wanted w using (author_id)
+        join doc_work_ranks r using (work_id)
+        order by w.a_ord, r.w_rank
         """,
         f"""
         create or replace temp table doc_top_collaborators as
@@ -382,8 +396,16 @@ def document_queries(*, max_collaborators: int, with_arxiv: bool) -> DocumentQue
         order by w.a_ord
         """,
     ]
+    # run once after prepare: every ranked work's element text, in whatever order the scan gives
+    work_texts = f"""
+    select r.w_rank, {_element(work)} as text
+    from doc_work_ranks r join works w using (work_id)
+    left join doc_venue_labels l on l.name = w.source
+    """
     holes = [s.name for s in segments if isinstance(s, _Hole)]
-    return DocumentQueries(header=header, segments=len(texts), holes=holes, lists=lists, prepare=prepare)
+    return DocumentQueries(
+        header=header, segments=len(texts), holes=holes, lists=lists, prepare=prepare, work_texts=work_texts
+    )
 
 
 ELEMENT_SEPARATOR = ",\n" + "  " * (LIST_DEPTH + 1)
@@ -500,16 +522,121 @@ class DocumentBatch:
         return b"".join(self.pieces(i))
 
 
+class _WorkTexts:
+    """Every listed work's element text, rendered once (``DocumentQueries.work_texts``) and kept in one
+    scratch file, in the order the scan gave them (the big texts are not sorted): per ``w_rank`` the
+    byte start and length of its text. :meth:`texts` reads a chunk's texts back with ``os.preadv``, not
+    a memory map (mapped pages would count in the process's resident memory); :meth:`close` deletes
+    the file."""
+
+    BATCH_ROWS = 8_192
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, sql: str, folder: str | os.PathLike) -> None:
+        self.fd: int | None = None
+        self.fd, self.path = tempfile.mkstemp(prefix="profile-work-texts-", suffix=".bin", dir=folder)
+        try:
+            count = cursor.execute("select count(*) from doc_work_ranks").fetchall()[0][0]
+            self.starts = np.full(count, -1, np.int64)
+            self.lengths = np.zeros(count, np.int64)
+            self._write(cursor.sql(sql).to_arrow_reader(self.BATCH_ROWS))
+            if count and self.starts.min() < 0:
+                raise RuntimeError(f"{int((self.starts < 0).sum())} ranked works have no text")
+        except BaseException:
+            self.close()
+            raise
+
+    def _write(self, reader: pa.RecordBatchReader) -> None:
+        position = 0
+        for batch in reader:
+            ranks = batch.column(0).to_numpy()
+            array = batch.column(1)
+            if array.type not in (pa.string(), pa.large_string()):
+                raise TypeError(f"not a string column: {array.type}")
+            if array.null_count:
+                raise ValueError("a work's text is NULL")
+            width = np.int64 if array.type == pa.large_string() else np.int32
+            _, offsets, data = array.buffers()
+            offsets = np.frombuffer(offsets, width, len(array) + 1, array.offset * np.dtype(width).itemsize)
+            first, last = int(offsets[0]), int(offsets[-1])
+            self.starts[ranks] = position + (offsets[:-1] - first)
+            self.lengths[ranks] = np.diff(offsets)
+            rest = memoryview(data)[first:last] if data is not None else memoryview(b"")
+            while rest:  # the batch's texts as they are in Arrow's buffer: no copy
+                rest = rest[os.write(self.fd, rest) :]
+            position += last - first
+
+    def texts(self, ranks: np.ndarray) -> pa.Array:
+        """The texts of works ``ranks`` (a work may come more than once), in that order, as one
+        contiguous ``large_string`` array: each distinct text read once, in file order, into the place
+        of its first row; its other rows copied from there."""
+        count = len(ranks)
+        lengths = self.lengths[ranks]
+        offsets = np.zeros(count + 1, np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        data = np.empty(int(offsets[-1]), np.uint8)
+        view = memoryview(data)
+        needed, first, inverse = np.unique(ranks, return_index=True, return_inverse=True)
+        starts = self.starts[needed]
+        order = np.argsort(starts, kind="stable")  # in file order
+        rows = first[order]
+        fd, preadv = self.fd, os.preadv
+        for at, lo, hi in zip(starts[order].tolist(), offsets[rows].tolist(), offsets[rows + 1].tolist(), strict=True):
+            done = preadv(fd, [view[lo:hi]], at)
+            while done < hi - lo:  # a short read (not at the end of a regular file, but possible)
+                more = preadv(fd, [view[lo + done : hi]], at + done)
+                if more == 0:
+                    raise EOFError(f"{self.path} ends before byte {at + done}")
+                done += more
+        origin = first[inverse.reshape(-1)]  # each row's first row of the same work
+        copies = np.flatnonzero(origin != np.arange(count))
+        sources = offsets[origin[copies]].tolist()
+        for source, lo, hi in zip(sources, offsets[copies].tolist(), offsets[copies + 1].tolist(), strict=True):
+            view[lo:hi] = view[source : source + hi - lo]
+        return pa.Array.from_buffers(pa.large_string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+
+
+def _scratch_folder(cursor: duckdb.DuckDBPyConnection) -> tuple[Path, bool]:
+    """Where the works' texts go by default: DuckDB's temp directory (the export sets it to the data
+    dir's spill folder; a file database's default is next to the file), made if missing (the second
+    value: made here), else the system's temp folder (an in-memory database's relative default, or a
+    folder that cannot be made)."""
+    setting = cursor.execute("select current_setting('temp_directory')").fetchall()[0][0]
+    if setting and os.path.isabs(setting):
+        folder = Path(setting)
+        try:
+            made = not folder.is_dir()
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder, made
+        except OSError:
+            pass
+    return Path(tempfile.gettempdir()), False
+
+
 def document_batches(
     con: duckdb.DuckDBPyConnection,
     author_ids: list[str] | None = None,
     *,
     lake: Store | None = None,
     max_collaborators: int = 10,
+    scratch_dir: str | os.PathLike | None = None,
 ) -> Iterator[DocumentBatch]:
     """The documents of every author (``author_ids``: only those) in batches of ascending author
-    ids, each text what ``ProfileDocument.model_dump_json(indent=2)`` gives, plus a newline."""
+    ids, each text what ``ProfileDocument.model_dump_json(indent=2)`` gives, plus a newline.
+
+    The works' texts are rendered once into a scratch file in ``scratch_dir`` (default: DuckDB's temp
+    directory, see :func:`_scratch_folder`), deleted when the batches end (exhausted, closed or failed)."""
     cursor = con.cursor()  # its own result and registered tables: ``con`` stays free for the caller
+    work_texts: _WorkTexts | None = None
+    folder, made = None, False
     try:
         _labels(cursor, "doc_venue_labels", "select distinct source from works", venue_label)
         queries = document_queries(max_collaborators=max_collaborators, with_arxiv=_register_arxiv(cursor, lake))
@@ -521,14 +648,23 @@ def document_batches(
         for sql in queries.prepare:
             cursor.execute(sql)
         cursor.unregister("doc_all_wanted")
+        folder, made = _scratch_folder(cursor) if scratch_dir is None else (Path(scratch_dir), False)
+        work_texts = _WorkTexts(cursor, queries.work_texts, folder)
         for lo, hi in bounds:
             # one range of author ids at a time: memory holds one chunk's documents only
             chunk = everyone.slice(lo, hi - lo)
             # the chunk's authors, for the header's arXiv listing (the rest reads the a_ord range)
             cursor.register("doc_wanted", pa.table({"author_id": chunk}))
-            yield _batch(cursor, queries, chunk.to_pylist(), lo=lo, hi=hi - 1)
+            yield _batch(cursor, queries, chunk.to_pylist(), lo=lo, hi=hi - 1, work_texts=work_texts)
             cursor.unregister("doc_wanted")
     finally:
+        if work_texts is not None:
+            work_texts.close()
+        if made:
+            try:
+                folder.rmdir()  # made here and left empty (DuckDB spilled nothing there)
+            except OSError:
+                pass
         cursor.close()
 
 
@@ -538,7 +674,13 @@ def _in_range(sql: str, lo: int, hi: int) -> str:
 
 
 def _batch(
-    cursor: duckdb.DuckDBPyConnection, queries: DocumentQueries, chunk: list[str], *, lo: int, hi: int
+    cursor: duckdb.DuckDBPyConnection,
+    queries: DocumentQueries,
+    chunk: list[str],
+    *,
+    lo: int,
+    hi: int,
+    work_texts: _WorkTexts,
 ) -> DocumentBatch:
     count = len(chunk)
     header = cursor.sql(_in_range(queries.header, lo, hi)).to_arrow_table()
@@ -552,10 +694,17 @@ def _batch(
     for hole in queries.holes:
         rows = cursor.sql(_in_range(queries.lists[hole], lo, hi)).to_arrow_table()
         ords = rows.column("ord").to_numpy()
+        if hole == "works":  # (ord, w_rank) rows: the texts rendered once, read back in row order
+            ranks = rows.column("w_rank").to_numpy()
+            if len(ords) > 1 and not _ascending(ords, ranks):  # a scan out of insertion order
+                order = np.lexsort((ranks, ords))
+                ords, ranks = ords[order], ranks[order]
+            texts = _Texts(work_texts.texts(ranks))
+        else:
+            texts = _Texts(rows.column("text"))
         bounds = np.zeros(count + 1, np.int64)
         if len(ords):
             np.cumsum(np.bincount(ords, minlength=count), out=bounds[1:])
-        texts = _Texts(rows.column("text"))
         flagged = texts.flagged()
         if flagged.any():
             odd[np.unique(ords[flagged])] = True
@@ -564,6 +713,12 @@ def _batch(
     for i in np.flatnonzero(odd).tolist():
         batch.replaced[i] = reserialise_json(batch.document(i).decode()).encode()
     return batch
+
+
+def _ascending(ords: np.ndarray, ranks: np.ndarray) -> bool:
+    """Whether the ``(ord, rank)`` pairs are in ascending order (as doc_authorships holds them)."""
+    step_ord, step_rank = np.diff(ords), np.diff(ranks)
+    return bool(np.all((step_ord > 0) | ((step_ord == 0) & (step_rank >= 0))))
 
 
 def document_texts(

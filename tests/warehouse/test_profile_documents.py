@@ -223,18 +223,127 @@ def test_odd_escapes_are_found_in_the_row_they_lie_in_whole():
 
 def test_chunk_queries_read_only_the_prepared_tables_of_every_author():
     """Each chunk reads its range of tables prepared once for every wanted author: a chunk query that
-    read a whole mart (topic_counts, authorships, the collaborator edges, profiles, trust snapshots)
-    would read it again for every chunk, quadratic in the warehouse's size (the 2M-works export
-    took ~10 min that way). ``works`` is the one mart a chunk still scans (its works' texts)."""
+    read a whole mart (topic_counts, authorships, the collaborator edges, profiles, trust snapshots,
+    works) would read it again for every chunk, quadratic in the warehouse's size (the 2M-works export
+    took ~10 min that way; the works' texts scanned per chunk, ~2-3 s a chunk). The works' texts are
+    rendered once (``work_texts``, after prepare), by rank; a chunk's works query reads ranks only."""
     import re
 
+    def read(sql):
+        return set(re.findall(r"\b(?:from|join)\s+([a-z_]+)", sql))
+
     queries = documents.document_queries(max_collaborators=10, with_arxiv=False)
-    ctes = {"chunk_profiles", "chunk_works", "work_texts"}
-    prepared = {"doc_profiles", "doc_topics", "doc_authorships", "doc_top_collaborators"}
+    prepared = {"doc_profiles", "doc_topics", "doc_work_ranks", "doc_authorships", "doc_top_collaborators"}
     for name, sql in [("header", queries.header), *queries.lists.items()]:
-        read = set(re.findall(r"\b(?:from|join)\s+([a-z_]+)", sql)) - ctes
-        assert read - prepared <= {"works", "doc_venue_labels"}, (name, read)
+        assert read(sql) - {"chunk_profiles"} <= prepared, (name, read(sql))
         assert "$lo" in sql and "$hi" in sql, name
-    made = [re.search(r"temp table (\w+)", sql).group(1) for sql in queries.prepare]
+    assert read(queries.lists["works"]) == {"doc_authorships"}
+    assert "order by" not in queries.lists["works"]  # a range scan, in (a_ord, w_rank) order as stored
+    assert read(queries.work_texts) == {"doc_work_ranks", "works", "doc_venue_labels"}
+    assert "order by" not in queries.work_texts  # the big texts are not sorted
+    made = {re.search(r"temp table (\w+)", sql).group(1): sql for sql in queries.prepare}
     assert set(made) == prepared
-    assert all("doc_all_wanted" in sql and re.search(r"order by w\.a_ord\s*$", sql.strip()) for sql in queries.prepare)
+    assert all("doc_all_wanted" in sql for sql in queries.prepare)
+    assert all(
+        re.search(r"order by w\.a_ord\s*$", made[t].strip()) for t in prepared - {"doc_work_ranks", "doc_authorships"}
+    )
+    assert re.search(r"order by w\.a_ord, r\.w_rank\s*$", made["doc_authorships"].strip())
+
+
+def test_works_are_ranked_in_the_order_profile_card_lists_them():
+    """The ranks number the works as pydantic's documents order them: the same keys, ``lower(title)``
+    the same expression, the same ties broken by title and then work id."""
+    import inspect
+    import re
+
+    from pipeline import profile_card
+
+    keys = re.sub(r"\b(publication_year|title|work_id)\b", r"w.\1", documents.WORK_ORDER)
+    assert f"order by a.author_id, {keys}\n" in inspect.getsource(profile_card)
+    prepare = documents.document_queries(max_collaborators=10, with_arxiv=False).prepare
+    assert sum(f"row_number() over (order by {documents.WORK_ORDER})" in sql for sql in prepare) == 1
+
+
+def test_works_equal_in_year_and_lower_case_title_keep_their_order(published, tmp_path, monkeypatch):
+    """Ties: one author's works in one year, titles equal but for case, or equal (then by work id),
+    and titles whose case-blind order is not their byte order; in small chunks, as pydantic orders them."""
+    layout = DataLayout.of(published)
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes(layout.warehouse_path.read_bytes())
+    con = duckdb.connect(str(copy))
+    (author,) = con.execute(
+        "select author_id from authorships group by author_id having count(*) >= 6 order by author_id limit 1"
+    ).fetchall()[0]
+    works = [
+        r[0]
+        for r in con.execute(
+            "select work_id from authorships where author_id = ? order by work_id desc", [author]
+        ).fetchall()
+    ]
+    titles = ["same title", "Same Title", "SAME TITLE", "same title", "B title", "a title", "Same title"][: len(works)]
+    for work_id, title in zip(works, titles, strict=False):
+        con.execute("update works set title = ?, publication_year = 2001 where work_id = ?", [title, work_id])
+    con.close()
+    con = duckdb.connect(str(copy), read_only=True)
+    try:
+        expected = {
+            d.author_id: d.model_dump_json(indent=2) + "\n"
+            for d in profile_documents(con, all_author_ids(con), lake=layout.lake)
+        }
+        monkeypatch.setattr(documents, "CHUNK_AUTHORS", 5)
+        texts = dict(documents.document_texts(con, lake=layout.lake))
+    finally:
+        con.close()
+    tied = [(w["title"], w["work_id"]) for w in json.loads(texts[author])["works"] if w["publication_year"] == 2001]
+    assert len(tied) == len(titles)
+    assert tied == sorted(tied, key=lambda t: (t[0].lower(), t[0], t[1]))
+    assert tied != sorted(tied)  # the case-blind order is not the byte order of the titles
+    assert [a for a in expected if texts[a] != expected[a]] == []
+
+
+def test_the_scratch_file_of_the_works_texts_is_gone_after_the_export(published, tmp_path, monkeypatch):
+    """The works' texts, rendered once into one scratch file, are read back per chunk; the file is
+    deleted when the batches are done, when the consumer stops early (generator closed) or on an error."""
+    layout = DataLayout.of(published)
+    monkeypatch.setattr(documents, "CHUNK_AUTHORS", 7)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    con = duckdb.connect(str(layout.warehouse_path), read_only=True)
+    try:
+        batches = documents.document_batches(con, lake=layout.lake, scratch_dir=scratch)
+        next(batches)
+        assert [p.name.startswith("profile-work-texts-") for p in scratch.iterdir()] == [True]
+        assert sum(1 for _ in batches) > 2
+        assert list(scratch.iterdir()) == []
+
+        batches = documents.document_batches(con, lake=layout.lake, scratch_dir=scratch)
+        next(batches)
+        batches.close()  # the consumer stops early
+        assert list(scratch.iterdir()) == []
+
+        calls = []
+        original = documents._batch
+
+        def failing(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("mid-way")
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(documents, "_batch", failing)
+        with pytest.raises(RuntimeError, match="mid-way"):
+            for _ in documents.document_batches(con, lake=layout.lake, scratch_dir=scratch):
+                assert len(list(scratch.iterdir())) == 1
+        assert len(calls) == 2 and list(scratch.iterdir()) == []
+        monkeypatch.setattr(documents, "_batch", original)
+
+        # by default in DuckDB's temp directory (the export's spill folder), made and removed here
+        spill = tmp_path / "spill"
+        con.execute(f"set temp_directory = '{spill}'")
+        seen = []
+        for _ in documents.document_batches(con, lake=layout.lake):
+            seen.append(sorted(p.name[:19] for p in spill.iterdir()))
+        assert seen and all(names == ["profile-work-texts-"] for names in seen)
+        assert not spill.exists()
+    finally:
+        con.close()
