@@ -129,4 +129,4 @@ def test_a_model_that_held_memory_builds_under_a_tight_limit_and_gives_the_same_
 
 
 def test_the_default_memory_limit_is_fixed_not_a_share_of_the_machine():
-    assert Settings().duckdb_memory_limit == "800MB"
+    assert Settings().duckdb_memory_limit == "500MB"
