@@ -448,6 +448,18 @@ def _register_arxiv(con: duckdb.DuckDBPyConnection, lake: Store | None) -> bool:
     return True
 
 
+def string_buffers(array: pa.Array, what: str) -> tuple[np.ndarray, pa.Buffer | None]:
+    """A string array's offsets (numpy, no copy) and UTF-8 data buffer; ``what`` names a value in the
+    errors (a non-string column, a NULL)."""
+    if array.type not in (pa.string(), pa.large_string()):
+        raise TypeError(f"not a string column: {array.type}")
+    if array.null_count:
+        raise ValueError(f"{what} is NULL")
+    width = np.int64 if array.type == pa.large_string() else np.int32
+    _, offsets, data = array.buffers()
+    return np.frombuffer(offsets, width, len(array) + 1, array.offset * np.dtype(width).itemsize), data
+
+
 class _Texts:
     """A string column as its offsets and its UTF-8 bytes (one buffer, no copy per value)."""
 
@@ -456,13 +468,8 @@ class _Texts:
             array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
         else:
             array = column
-        if array.type not in (pa.string(), pa.large_string()):
-            raise TypeError(f"not a string column: {array.type}")
-        if array.null_count:
-            raise ValueError("a document part is NULL")
-        width = np.int64 if array.type == pa.large_string() else np.int32
-        _, offsets, data = array.buffers()
-        self.offsets = np.frombuffer(offsets, width, len(array) + 1, array.offset * np.dtype(width).itemsize).tolist()
+        offsets, data = string_buffers(array, "a document part")
+        self.offsets = offsets.tolist()
         self.data = memoryview(data if data is not None else b"")
         self.array = array
 
@@ -550,13 +557,7 @@ class _WorkTexts:
         for batch in reader:
             ranks = batch.column(0).to_numpy()
             array = batch.column(1)
-            if array.type not in (pa.string(), pa.large_string()):
-                raise TypeError(f"not a string column: {array.type}")
-            if array.null_count:
-                raise ValueError("a work's text is NULL")
-            width = np.int64 if array.type == pa.large_string() else np.int32
-            _, offsets, data = array.buffers()
-            offsets = np.frombuffer(offsets, width, len(array) + 1, array.offset * np.dtype(width).itemsize)
+            offsets, data = string_buffers(array, "a work's text")
             first, last = int(offsets[0]), int(offsets[-1])
             self.starts[ranks] = position + (offsets[:-1] - first)
             self.lengths[ranks] = np.diff(offsets)

@@ -47,10 +47,16 @@ def pydantic_documents(settings: Settings) -> dict[str, str]:
     layout = DataLayout.of(settings)
     con = duckdb.connect(str(layout.warehouse_path), read_only=True)
     try:
-        docs = profile_documents(con, all_author_ids(con), lake=layout.lake)
-        return {d.author_id: d.model_dump_json(indent=2) + "\n" for d in docs}
+        return pydantic_texts(con, layout.lake)
     finally:
         con.close()
+
+
+def pydantic_texts(con: duckdb.DuckDBPyConnection, lake) -> dict[str, str]:
+    """author id -> the document ``ProfileDocument.model_dump_json(indent=2)`` writes, plus a newline."""
+    return {
+        d.author_id: d.model_dump_json(indent=2) + "\n" for d in profile_documents(con, all_author_ids(con), lake=lake)
+    }
 
 
 def duckdb_documents(settings: Settings) -> dict[str, str]:
@@ -161,10 +167,7 @@ def test_odd_strings_and_numbers_are_written_as_pydantic_writes_them(published, 
     con.close()
     con = duckdb.connect(str(copy), read_only=True)
     try:
-        expected = {
-            d.author_id: d.model_dump_json(indent=2) + "\n"
-            for d in profile_documents(con, all_author_ids(con), lake=layout.lake)
-        }
+        expected = pydantic_texts(con, layout.lake)
         texts = dict(documents.document_texts(con, lake=layout.lake))
     finally:
         con.close()
@@ -196,10 +199,7 @@ def test_non_ascii_escapes_nulls_and_empty_lists_are_written_as_pydantic_writes_
     con.close()
     con = duckdb.connect(str(copy), read_only=True)
     try:
-        expected = {
-            d.author_id: d.model_dump_json(indent=2) + "\n"
-            for d in profile_documents(con, all_author_ids(con), lake=layout.lake)
-        }
+        expected = pydantic_texts(con, layout.lake)
         texts = dict(documents.document_texts(con, lake=layout.lake))
         bare_id = con.execute(bare).fetchall()[0][0]
     finally:
@@ -286,10 +286,7 @@ def test_works_equal_in_year_and_lower_case_title_keep_their_order(published, tm
     con.close()
     con = duckdb.connect(str(copy), read_only=True)
     try:
-        expected = {
-            d.author_id: d.model_dump_json(indent=2) + "\n"
-            for d in profile_documents(con, all_author_ids(con), lake=layout.lake)
-        }
+        expected = pydantic_texts(con, layout.lake)
         monkeypatch.setattr(documents, "CHUNK_AUTHORS", 5)
         texts = dict(documents.document_texts(con, lake=layout.lake))
     finally:
