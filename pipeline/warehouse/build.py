@@ -133,8 +133,8 @@ def scratch_database(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str
     """Attach a scratch database file at ``path`` for the build's ``temp`` models, found by name
     through the search path; detached and deleted on the way out. Temp tables live in DuckDB's
     buffer pool, and those still read by later models held it full under the memory limit (at 2M
-    works the build ran out of memory under 600MB; now it builds under 500MB); a table in a database file is written to disk and
-    read back through the pool like the marts."""
+    works the build ran out of memory under 600MB; now it builds under 500MB); a table in a
+    database file is written to disk and read back through the pool like the marts."""
     path.parent.mkdir(parents=True, exist_ok=True)
     discard_build(path)
     con.execute(f"attach {sql_string(str(path))} as {SCRATCH}")
