@@ -539,7 +539,7 @@ class _WorkTexts:
     BATCH_ROWS = 8_192
 
     def __init__(self, cursor: duckdb.DuckDBPyConnection, sql: str, folder: str | os.PathLike) -> None:
-        self.fd: int | None = None
+        self.fd: int | None
         self.fd, self.path = tempfile.mkstemp(prefix="profile-work-texts-", suffix=".bin", dir=folder)
         try:
             count = cursor.execute("select count(*) from doc_work_ranks").fetchall()[0][0]
@@ -743,7 +743,7 @@ def _author_chunks(
     the chunks to render them in: ``[lo, hi)`` ranges of it of at most ``CHUNK_AUTHORS`` authors and, but
     for a single author, ``CHUNK_WORKS`` authorships (their works are most of a document's text: a
     chunk's memory stays the same whatever the warehouse's size). The ids stay in Arrow (no Python
-    object per author: at 2M works a million authors' ids and counts as tuples took ~200 MB)."""
+    tuple per author: a million of them at 2M works)."""
     filter_sql = ""
     if author_ids is not None:
         con.register("doc_subset", pa.table({"author_id": pa.array(list(author_ids), pa.string())}))
