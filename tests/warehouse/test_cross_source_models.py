@@ -23,10 +23,12 @@ def surrogate(letter: str, key: str) -> str:
         con.close()
 
 
-def openalex_work(work_id, title, year, doi=None, line=1, type_="article", cited=0, **extra):
+def openalex_work(work_id, title, year, doi=None, line=1, type_="article", cited=0, has_abstract=False, **extra):
+    """A row of int_works__latest (which keeps has_abstract and the record's row, not the abstract)."""
     return dict(
         work_id=work_id,
         title=title,
+        has_abstract=has_abstract,
         publication_year=year,
         doi=doi,
         type=type_,
@@ -268,6 +270,110 @@ def test_int_works_merges_versions_and_keeps_arxiv_only_works(wh):
             (only, None, "Only on arXiv", "Abstract.", 2023, "preprint", 0, "arXiv", "arxiv-api"),
         ]
     )
+
+
+def test_int_works_points_at_the_openalex_abstract_and_fills_only_what_is_missing(wh):
+    # W20 has its own abstract (row 7 of stg_openalex__works): int_works points at it and does not take
+    # the arXiv paper's; W30 has none: the arXiv paper's fills it
+    wh.given(
+        "int_work_sources",
+        [
+            dict(work_id="W20", source="openalex", source_record_id="W20", matched_by="primary", is_primary=True),
+            dict(work_id="W20", source="arxiv", source_record_id="2101.00077", matched_by="doi", is_primary=False),
+            dict(work_id="W30", source="openalex", source_record_id="W30", matched_by="primary", is_primary=True),
+            dict(work_id="W30", source="arxiv", source_record_id="2101.00078", matched_by="doi", is_primary=False),
+        ],
+    )
+    wh.given(
+        "int_works__latest",
+        [
+            openalex_work("W20", "Journal title", 2023, has_abstract=True, record_row=7),
+            openalex_work("W30", "Other title", 2023, line=2, record_row=8),
+        ],
+    )
+    wh.given(
+        "int_arxiv_entries__latest",
+        [
+            arxiv_entry("2101.00077", "Journal title", 2023, abstract="Not this one."),
+            arxiv_entry("2101.00078", "Other title", 2023, abstract="From arXiv.", line=2),
+        ],
+    )
+    result = wh.run("intermediate/int_works", order_by="work_id")
+    rows = [dict(zip(result.columns, r, strict=True)) for r in result.rows]
+    assert [(r["work_id"], r["abstract_record_row"], r["abstract"]) for r in rows] == [
+        ("W20", 7, None),
+        ("W30", None, "From arXiv."),
+    ]
+
+
+def test_int_works_latest_keeps_the_newest_record_and_points_at_its_abstract(wh):
+    day = "2026-01-01"
+    wh.given(
+        "stg_openalex__works",
+        [
+            dict(
+                work_id="W1",
+                title="old",
+                abstract="Old abstract.",
+                updated_date=day,
+                ingest_date=day,
+                source_file=F,
+                line_number=1,
+            ),
+            dict(
+                work_id="W2",
+                title="only",
+                abstract=None,
+                updated_date=day,
+                ingest_date=day,
+                source_file=F,
+                line_number=2,
+            ),
+            dict(
+                work_id="W1",
+                title="new",
+                abstract="New abstract.",
+                updated_date="2026-02-01",
+                ingest_date=day,
+                source_file=F,
+                line_number=3,
+            ),
+        ],
+    )
+    result = wh.run("intermediate/int_works__latest", order_by="work_id")
+    rows = [dict(zip(result.columns, r, strict=True)) for r in result.rows]
+    assert "abstract" not in result.columns
+    # rows of the given table are numbered from 0 in insertion order: W1's newest record is row 2
+    assert [(r["work_id"], r["title"], r["has_abstract"], r["record_row"]) for r in rows] == [
+        ("W1", "new", True, 2),
+        ("W2", "only", False, 1),
+    ]
+
+
+def test_works_mart_reads_the_abstract_where_int_works_points(wh):
+    wh.given(
+        "stg_openalex__works",
+        [
+            dict(work_id="W1", abstract="Landed abstract.", source_file=F, line_number=1),
+            dict(work_id="W2", abstract="Another work's.", source_file=F, line_number=2),
+        ],
+    )
+    wh.given(
+        "int_works",
+        [
+            dict(work_id="W1", abstract_record_row=0, abstract=None),
+            dict(work_id="W3", abstract_record_row=None, abstract="From arXiv."),
+            dict(work_id="W4", abstract_record_row=None, abstract=None),
+        ],
+    )
+    wh.given("int_authorships", [dict(work_id="W1", author_id="A1"), dict(work_id="W1", author_id="A2")])
+    result = wh.run("marts/works", order_by="work_id")
+    rows = [dict(zip(result.columns, r, strict=True)) for r in result.rows]
+    assert [(r["work_id"], r["abstract"], r["authors_count"]) for r in rows] == [
+        ("W1", "Landed abstract.", 2),
+        ("W3", "From arXiv.", 0),
+        ("W4", None, 0),
+    ]
 
 
 # --- authors across sources ----------------------------------------------------------------

@@ -2,7 +2,9 @@
 -- record gives the id and metadata; versions fill the gaps: a missing abstract or
 -- DOI comes from the arXiv paper. cited_by_count is the highest count among the
 -- work's OpenAlex records: versions are cited separately, and taking the highest
--- never counts a citation twice. A work known only from arXiv is a preprint with
+-- never counts a citation twice. The abstract of an OpenAlex primary record is not
+-- copied here: abstract_record_row points at it in stg_openalex__works, and
+-- `abstract` holds only an arXiv paper's (a fill, or an arXiv-only work's). A work known only from arXiv is a preprint with
 -- venue "arXiv" and no citation count (0).
 with
 
@@ -52,7 +54,10 @@ from_openalex as (
         primary_record.work_id,
         coalesce(primary_record.doi, arxiv_fill.doi) as doi,
         primary_record.title,
-        coalesce(primary_record.abstract, arxiv_fill.abstract) as abstract,
+        -- the primary record's abstract stays in stg_openalex__works (marts/works reads it there);
+        -- only the arXiv fill is carried here
+        case when primary_record.has_abstract then primary_record.record_row end as abstract_record_row,
+        case when not primary_record.has_abstract then arxiv_fill.abstract end as abstract,
         primary_record.publication_year,
         primary_record.publication_date,
         primary_record.type,
@@ -78,6 +83,7 @@ from_arxiv as (
         work_id,
         doi,
         title,
+        null::bigint as abstract_record_row,
         abstract,
         publication_year,
         publication_date,

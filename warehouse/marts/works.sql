@@ -8,6 +8,11 @@ works as (
     select * from int_works
 ),
 
+openalex_abstracts as (
+    -- the primary OpenAlex record's abstract, read where it landed (int_works carries its row)
+    select rowid as record_row, abstract from stg_openalex__works
+),
+
 author_counts as (
     select work_id, count(*) as authors_count  -- int_authorships is unique per (work, author)
     from int_authorships
@@ -19,7 +24,7 @@ final as (
         works.work_id,
         works.doi,
         works.title,
-        works.abstract,
+        coalesce(openalex_abstracts.abstract, works.abstract) as abstract,
         works.publication_year,
         works.publication_date,
         works.type,
@@ -34,6 +39,7 @@ final as (
         works.record_source,
         works.ingest_date
     from works
+    left join openalex_abstracts on openalex_abstracts.record_row = works.abstract_record_row
     left join author_counts on author_counts.work_id = works.work_id
 )
 
