@@ -3,21 +3,33 @@
 ``DIR/publish`` is a symlink to a complete export folder (``DIR/.publish/<stamp>``)
 and is switched in one rename, so a reader never sees some tables from one
 build and some from another. The previous export is kept for readers still on it.
+
+Old exports are pruned while the next export is written (:func:`pruning_in_background`): each
+one is first renamed into a trash folder in ``DIR/.publish`` (``.trash-<stamp>``; a name starting
+with a dot is never an export folder), so no reader or lister ever sees a half-deleted export, and
+the trash is deleted in a thread. A run killed meanwhile leaves the trash behind;
+:func:`remove_stale_builds` removes it.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.storage.atomic import commit_file, temp_path_for
 from pipeline.storage.layout import PROFILES_DIR, DataLayout
 
+log = logging.getLogger(__name__)
+
 KEEP_EXPORTS = 2  # the current export and the one before
+TRASH_PREFIX = ".trash-"  # DIR/.publish/.trash-<stamp>: an old export being deleted
 
 
 def new_export_folder(layout: DataLayout) -> Path:
@@ -85,7 +97,8 @@ def write_document_batches(folder: Path, batches: Iterable, *, threads: int = 2)
 
 
 def switch_publish(layout: DataLayout, folder: Path) -> None:
-    """Point ``publish`` at ``folder`` in one rename, then prune old exports."""
+    """Point ``publish`` at ``folder`` in one rename. (The old exports are pruned around the export,
+    :func:`pruning_in_background`.)"""
     link = layout.publish_dir
     if link.exists() and not link.is_symlink():
         shutil.rmtree(link)  # a plain folder from an older layout
@@ -93,25 +106,114 @@ def switch_publish(layout: DataLayout, folder: Path) -> None:
     tmp.unlink(missing_ok=True)
     os.symlink(folder.relative_to(link.parent), tmp)
     commit_file(tmp, link)
-    prune_exports(layout)
+
+
+def export_folders(layout: DataLayout) -> list[Path]:
+    """The export folders in ``DIR/.publish``, oldest first (never the trash: names starting with a dot)."""
+    if not layout.exports_dir.exists():
+        return []
+    return sorted(p for p in layout.exports_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _beyond(layout: DataLayout, keep: int) -> list[Path]:
+    """The export folders beyond the one ``publish`` points at and the ``keep - 1`` newest before it.
+    Folders newer than the current one were never published (an export that crashed before its
+    switch: exports run with the data-dir lock held), so they go too."""
+    current = layout.publish_dir.resolve() if layout.publish_dir.is_symlink() else None
+    folders = export_folders(layout)
+    resolved = [folder.resolve() for folder in folders]
+    if current not in resolved:
+        return folders
+    at = resolved.index(current)
+    kept = set(range(max(0, at - (keep - 1)), at + 1))
+    return [folder for i, folder in enumerate(folders) if i not in kept]
+
+
+def stale_exports(layout: DataLayout) -> list[Path]:
+    """The export folders that the next export's switch makes superfluous, known before it starts:
+    all but the one ``publish`` points at now (after the switch the previous export, kept for readers
+    still on it) and the ``KEEP_EXPORTS - 2`` newest before that one; with the new export that makes
+    ``KEEP_EXPORTS``."""
+    return _beyond(layout, KEEP_EXPORTS - 1)
+
+
+def _move_to_trash(folder: Path) -> Path | None:
+    """Rename ``folder`` to ``.trash-<name>`` next to it (one atomic rename: no export is ever seen
+    half deleted). None (logged) if the rename fails: the folder stays, a later prune retries."""
+    target = folder.with_name(f"{TRASH_PREFIX}{folder.name}")
+    n = 0
+    while os.path.lexists(target):
+        n += 1
+        target = folder.with_name(f"{TRASH_PREFIX}{folder.name}.{n}")
+    try:
+        os.rename(folder, target)
+    except OSError as exc:
+        log.warning("could not move the old export %s to the trash: %s", folder, exc)
+        return None
+    return target
+
+
+def delete_trash(path: Path) -> None:
+    """Delete one trash folder; an error is logged, never raised (the next run's
+    :func:`remove_stale_builds` retries)."""
+    try:
+        shutil.rmtree(path)
+    except OSError as exc:
+        log.warning("could not delete the old export %s: %s", path, exc)
+
+
+def _delete_all(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            delete_trash(path)
+        except Exception:  # never let the thread die with a traceback; the export goes on
+            log.warning("could not delete the old export %s", path, exc_info=True)
+
+
+@contextmanager
+def pruning_in_background(layout: DataLayout) -> Iterator[None]:
+    """Around an export (before :func:`new_export_folder`): move the :func:`stale_exports` into the
+    trash, then delete the trash in a thread while the body renders and writes the new export. The
+    thread is joined on the way out, also when the body raises, so nothing is deleted after the export
+    returns. Deleting costs about as much as writing (one journalled unlink per file), hence the overlap."""
+    trash = [moved for folder in stale_exports(layout) if (moved := _move_to_trash(folder)) is not None]
+    if not trash:
+        yield
+        return
+    # a daemon: a second Ctrl-C during the join must not hang the exit (the next run removes the trash)
+    thread = threading.Thread(target=_delete_all, args=(trash,), name="prune-exports", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
 
 
 def prune_exports(layout: DataLayout) -> None:
-    """Keep the newest KEEP_EXPORTS export folders, and always the one ``publish`` points at."""
+    """Keep the export folder ``publish`` points at and the KEEP_EXPORTS - 1 newest before it; the
+    others are renamed into the trash, then deleted (synchronously; exports prune in the background,
+    :func:`pruning_in_background`)."""
+    for folder in _beyond(layout, KEEP_EXPORTS):
+        moved = _move_to_trash(folder)
+        if moved is not None:
+            delete_trash(moved)
+
+
+def leftover_trash(layout: DataLayout) -> list[Path]:
+    """Trash folders that a run killed while deleting them left behind."""
     if not layout.exports_dir.exists():
-        return
-    current = layout.publish_dir.resolve() if layout.publish_dir.is_symlink() else None
-    folders = sorted(p for p in layout.exports_dir.iterdir() if p.is_dir())
-    for folder in folders[:-KEEP_EXPORTS]:
-        if folder.resolve() != current:
-            shutil.rmtree(folder, ignore_errors=True)
+        return []
+    return sorted(p for p in layout.exports_dir.iterdir() if p.name.startswith(TRASH_PREFIX))
 
 
 def remove_stale_builds(layout: DataLayout) -> None:
-    """Drop files of builds that crashed (call with the data-dir lock held)."""
+    """Drop files of builds that crashed, and the trash of a prune that was cut short (call with the
+    data-dir lock held)."""
     for path in layout.stale_builds():
         path.unlink(missing_ok=True)
     shutil.rmtree(layout.duckdb_temp_dir, ignore_errors=True)
+    for path in leftover_trash(layout):
+        delete_trash(path)
     prune_exports(layout)
 
 

@@ -30,6 +30,7 @@ from pipeline.storage.parquet import write_table
 from pipeline.storage.publish import (
     discard_build,
     new_export_folder,
+    pruning_in_background,
     swap_in,
     switch_publish,
     write_document_batches,
@@ -227,34 +228,36 @@ def export_marts(
     *,
     memory_limit: str | None = Settings.model_fields["export_memory_limit"].default,
 ) -> list[Path]:
-    """Export every mart table to a new folder, then point ``publish`` at it. ``changed_authors``
+    """Export every mart table to a new folder, then point ``publish`` at it; the exports before the
+    current one are deleted meanwhile, in a thread joined before this returns. ``changed_authors``
     (after an incremental build): only their profile documents are rebuilt, see :func:`export_profiles`.
     ``memory_limit``: DuckDB's share of the export (``Settings.export_memory_limit``; None: DuckDB's default)."""
     previous = layout.publish_dir.resolve() if layout.publish_dir.is_symlink() else None
-    folder = new_export_folder(layout)
-    con = duckdb.connect(str(layout.warehouse_path), read_only=True)
-    try:
-        # DuckDB's buffer pool would otherwise keep what the export read (80% of RAM at most): a fixed
-        # limit, and spill beyond it, keep the export's memory the same at any warehouse size
-        if memory_limit:
-            con.execute(f"set memory_limit = {sql_string(memory_limit)}")
-        con.execute(f"set temp_directory = {sql_string(layout.duckdb_temp_dir)}")
-        tables = [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'main' and table_type = 'BASE TABLE' order by 1"
-            ).fetchall()
-        ]
-        for table in tables:
-            target = folder / f"{table}.parquet"
-            con.execute(f"copy (select * from {table}) to {sql_string(target)} (format parquet, compression zstd)")
-        export_profiles(con, layout, folder, changed_authors=changed_authors, previous=previous)
-    finally:
-        con.close()
-    switch_publish(layout, folder)
-    if layout.publish_store is not None:  # readers on other machines: the same export, behind a manifest
-        mirror_export(layout.publish_store, folder)
+    with pruning_in_background(layout):  # the old exports are deleted while this one is written
+        folder = new_export_folder(layout)
+        con = duckdb.connect(str(layout.warehouse_path), read_only=True)
+        try:
+            # DuckDB's buffer pool would otherwise keep what the export read (80% of RAM at most): a fixed
+            # limit, and spill beyond it, keep the export's memory the same at any warehouse size
+            if memory_limit:
+                con.execute(f"set memory_limit = {sql_string(memory_limit)}")
+            con.execute(f"set temp_directory = {sql_string(layout.duckdb_temp_dir)}")
+            tables = [
+                row[0]
+                for row in con.execute(
+                    "select table_name from information_schema.tables "
+                    "where table_schema = 'main' and table_type = 'BASE TABLE' order by 1"
+                ).fetchall()
+            ]
+            for table in tables:
+                target = folder / f"{table}.parquet"
+                con.execute(f"copy (select * from {table}) to {sql_string(target)} (format parquet, compression zstd)")
+            export_profiles(con, layout, folder, changed_authors=changed_authors, previous=previous)
+        finally:
+            con.close()
+        switch_publish(layout, folder)
+        if layout.publish_store is not None:  # readers on other machines: the same export, behind a manifest
+            mirror_export(layout.publish_store, folder)
     return [layout.publish_dir / f"{table}.parquet" for table in tables]
 
 
