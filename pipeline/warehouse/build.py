@@ -83,16 +83,18 @@ def todays_trust_rows(con: duckdb.DuckDBPyConnection, schema: str | None = None)
     ).to_arrow_table()
 
 
-def run_model(con: duckdb.DuckDBPyConnection, model: Model, scratch: str | None = None) -> None:
+def run_model(con: duckdb.DuckDBPyConnection, model: Model, scratch: str | None = None, *, empty: bool = False) -> None:
     """Materialise one SQL model as its ``.yml`` declares, with its descriptions
     as DuckDB comments on the table and every column. ``scratch``: an attached database that takes
-    the ``temp`` models as tables (see :func:`scratch_database`) instead of DuckDB's temp catalog."""
+    the ``temp`` models as tables (see :func:`scratch_database`) instead of DuckDB's temp catalog.
+    ``empty``: its columns and no rows (DuckDB plans the query and runs none of it)."""
     kind = {"table": "table", "view": "view", "temp": "temp table"}[model.materialized]
     name = model.name
     if scratch is not None and model.materialized == "temp":
         kind, name = "table", f"{scratch}.{model.name}"
+    sql = f"select * from (\n{model.sql}\n) where false" if empty else model.sql
     try:
-        con.execute(f"create or replace {kind} {name} as\n{model.sql}")
+        con.execute(f"create or replace {kind} {name} as\n{sql}")
     except duckdb.OutOfMemoryException as exc:
         raise out_of_memory(con, model.key, exc) from exc
     if model.persisted:
@@ -172,7 +174,7 @@ def temp_models_done_after(steps: list[Model | Macro], keep: frozenset[str] = fr
 
 def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | None = None) -> BuiltWarehouse:
     """Build every model into a new database file; returns it unpublished."""
-    from pipeline.warehouse.incremental import STATE_INPUTS, save_state
+    from pipeline.warehouse.incremental import STATE_INPUTS, deferred_models, save_state
 
     layout = DataLayout.of(settings)
     layout.data_dir.mkdir(parents=True, exist_ok=True)
@@ -186,7 +188,7 @@ def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | 
             if settings.duckdb_memory_limit:  # spill instead of holding the collaborator pairs in memory
                 con.execute(f"set memory_limit = {sql_string(settings.duckdb_memory_limit)}")
             set_variables(con, model_variables(settings, as_of))
-            create_raw_inputs(con, layout)
+            deferred = deferred_models(create_raw_inputs(con, layout))  # e.g. the arXiv evidence, no arXiv
             steps = plan(raw_input_names())
             done_after = temp_models_done_after(steps, keep=STATE_INPUTS)
             with scratch_database(con, layout.duckdb_temp_dir / f"scratch-{os.getpid()}.duckdb") as scratch:
@@ -196,12 +198,14 @@ def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | 
                         continue
                     if on_step is not None:
                         on_step(step.key)
-                    run_model(con, step, scratch)
+                    run_model(con, step, scratch, empty=step.name in deferred)
                     if step.materialized == "table":
                         row_counts[step.name] = con.execute(f"select count(*) from {step.name}").fetchall()[0][0]
                     for name in done_after.get(step.name, ()):
                         con.execute(f"drop table {scratch}.{name}")
-                save_state(con)  # what the next incremental build needs (pipeline.warehouse.incremental)
+                save_state(
+                    con, deferred=deferred
+                )  # what the next incremental build needs (pipeline.warehouse.incremental)
                 todays_trust = todays_trust_rows(con)
             con.execute("checkpoint")
         finally:

@@ -42,6 +42,11 @@ author, what the arXiv name matching knows; the matching of the entries being
 recomputed reads only the rows under their name keys and their candidates'
 co-author rows) and ``record_keys`` (the link keys of every lake record version,
 so the closure never normalises the titles of the whole lake).
+
+The evidence is only ever read to match arXiv entries, so a full build of a lake
+without any skips it (:func:`deferred_models`: the table is kept empty and
+``arxiv_evidence_deferred`` marks it) and an incremental build that finds arXiv
+entries in such a warehouse falls back to a full build, which computes it.
 """
 
 from __future__ import annotations
@@ -83,6 +88,9 @@ _EVIDENCE = "int_arxiv_name_evidence"
 _RECORD_KEYS = "record_keys"
 # The temp models save_state reads after the last model (the full build keeps them until then).
 STATE_INPUTS = frozenset({_EVIDENCE})
+# Marks a warehouse whose full build had no arXiv entry to match and so skipped the evidence (kept empty):
+# the first arXiv entries then need a full build (see deferred_models, _splice).
+_EVIDENCE_DEFERRED = "arxiv_evidence_deferred"
 # What an incremental build spliced in, for its gate (pipeline.quality.gate.changed_keys): key column ->
 # the table of its deleted or inserted keys. Only in a warehouse file an incremental build made.
 CHANGED_KEYS = {"work_id": f"{_STATE_SCHEMA}.changed_works", "author_id": f"{_STATE_SCHEMA}.changed_authors"}
@@ -245,6 +253,17 @@ def _splice(con, layout, new_files, on_step, max_author_share):
         "union all select * from inc_new_keys"
     )
     has_arxiv = _count(con, "select 1 from lake_arxiv_entries limit 1") > 0
+    evidence_deferred = bool(
+        con.execute(
+            "select 1 from duckdb_tables() where database_name = 'prev' and schema_name = ? and table_name = ?",
+            [_STATE_SCHEMA, _EVIDENCE_DEFERRED],
+        ).fetchall()
+    )
+    if evidence_deferred and has_arxiv:
+        raise Fallback(
+            "the lake has arXiv entries now and the previous build, which had none, skipped the arXiv name "
+            "evidence: a full build computes it"
+        )
     if has_arxiv:
         con.execute(
             "create temp table inc_arxiv_names as select distinct arxiv_id, normalize_person_name(a.name) as name_key "
@@ -274,7 +293,7 @@ def _splice(con, layout, new_files, on_step, max_author_share):
         con.execute(f"drop table if exists {_EVIDENCE}")
         for model in models:
             _step(on_step, model.key)
-            run_model(con, model)
+            run_model(con, model, empty=evidence_deferred and model.name == _EVIDENCE)  # kept empty, see above
             if model.name == _EVIDENCE:
                 _evidence_view(con)
         con.execute(
@@ -545,10 +564,25 @@ def _evidence_view(con) -> None:
     )
 
 
-def save_state(con: duckdb.DuckDBPyConnection) -> None:
+def deferred_models(raw_files: dict[str, int]) -> frozenset[str]:
+    """The models a full build may leave empty, given how many lake files back each raw input
+    (:func:`pipeline.warehouse.inputs.create_raw_inputs`): the arXiv name evidence when the lake has
+    no arXiv entries (nothing reads it but the matching of arXiv entries; at 100k works it costs
+    seconds). :func:`save_state` marks it, and :func:`_splice` falls back to a full build when
+    arXiv entries arrive later."""
+    return frozenset({_EVIDENCE}) if not raw_files.get("raw_arxiv_entries") else frozenset()
+
+
+def save_state(con: duckdb.DuckDBPyConnection, *, deferred: frozenset[str] = frozenset()) -> None:
     """Keep what the next incremental build needs beyond the marts (schema ``incremental``, not
-    published): the arXiv matching's evidence per author. Called by the full build."""
+    published): the arXiv matching's evidence per author (empty and marked as deferred when it is
+    in ``deferred``, see :func:`deferred_models`). Called by the full build."""
     con.execute(f"create schema if not exists {_STATE_SCHEMA}")
+    if _EVIDENCE in deferred:
+        con.execute(
+            f"create or replace table {_STATE_SCHEMA}.{_EVIDENCE_DEFERRED} as "
+            "select 'no arXiv entries in the lake at the full build' as reason"
+        )
     # Ordered by (kind, author_id) for coauthor rows and (kind, key) for name rows (see _evidence_view):
     # one sort per kind, coauthor rows first as 'coauthor' < 'name'. The same order as one sort by
     # (kind, case kind when 'name' then key else author_id end), at half its CPU time (2.2M rows at

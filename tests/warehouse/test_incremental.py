@@ -30,7 +30,14 @@ from pipeline.storage.parquet import write_table
 from pipeline.storage.publish import swap_in
 from pipeline.warehouse.build import build_warehouse
 from pipeline.warehouse.fingerprint import code_fingerprint, input_listing
-from pipeline.warehouse.incremental import CHANGED_KEYS, FULL, INCREMENTAL, build_incremental, choose_mode
+from pipeline.warehouse.incremental import (
+    CHANGED_KEYS,
+    FULL,
+    INCREMENTAL,
+    Fallback,
+    build_incremental,
+    choose_mode,
+)
 
 AS_OF = date(2026, 1, 1)
 FIRST = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "John"]
@@ -306,10 +313,12 @@ def _tables(path) -> list[str]:
         con.close()
 
 
-def differences(incremental_path, full_path) -> dict[str, tuple[int, int]]:
-    """Per table: (rows only in the incremental build, rows only in the full build); empty when identical."""
-    tables = _tables(full_path)
-    assert _tables(incremental_path) == tables
+def differences(incremental_path, full_path, tables: list[str] | None = None) -> dict[str, tuple[int, int]]:
+    """Per table (default: every table, and both builds must have the same ones): (rows only in the
+    incremental build, rows only in the full build); empty when identical."""
+    if tables is None:
+        tables = _tables(full_path)
+        assert _tables(incremental_path) == tables
     con = duckdb.connect()
     try:
         con.execute(f"attach '{incremental_path}' as inc (read_only)")
@@ -502,3 +511,75 @@ def test_arxiv_name_uniqueness_flips_incrementally_like_a_full_rebuild(tmp_path)
     world.names["A1"] = "Ada King"
     world.land_authors(["A1"])
     step(None, "the matched author renamed out")
+
+
+def _evidence(settings: Settings) -> tuple[int, bool]:
+    """(rows of the kept arXiv name evidence, whether it is marked as skipped) in a warehouse."""
+    con = duckdb.connect(str(DataLayout.of(settings).warehouse_path), read_only=True)
+    try:
+        rows = con.execute("select count(*) from incremental.int_arxiv_name_evidence").fetchall()[0][0]
+        marked = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'incremental' and table_name = 'arxiv_evidence_deferred'"
+        ).fetchall()[0][0]
+        return rows, bool(marked)
+    finally:
+        con.close()
+
+
+def test_a_lake_without_arxiv_skips_the_evidence_until_arxiv_entries_arrive(tmp_path, monkeypatch):
+    """The arXiv name evidence is read only to match arXiv entries: a full build of a lake without
+    any keeps it empty and marked, which changes no mart; OpenAlex changes stay incremental; the first
+    arXiv entries make the incremental build fall back to a full one, which computes it."""
+    import pipeline.warehouse.incremental as incremental
+
+    world = World(tmp_path / "lake", random.Random(13))
+    world.names.update({"A1": "Ada Lovelace", "A2": "Alan Turing"})
+    world.land_works([_listed_as_named(world, world.work_row("W1", ["A1", "A2"]))])
+    world.land_works([world.work_row(f"W{i}", world.author_ids(world.rng.randint(1, 4))) for i in range(2, 12)])
+    world.land_authors(["A1", "A2"])
+    builds = Builds(tmp_path, world.lake_dir)
+    assert builds.step()[:2] == (FULL, "no previous warehouse")
+    assert _evidence(builds.inc) == (0, True)
+
+    # The same lake with the evidence computed: every mart is the same.
+    eager = _settings(tmp_path / "eager", world.lake_dir)
+    with monkeypatch.context() as patch:
+        patch.setattr(incremental, "deferred_models", lambda raw_files: frozenset())
+        builds.full_build(eager)
+    rows, marked = _evidence(eager)
+    assert rows > 0 and not marked
+    marts = [t for t in _tables(DataLayout.of(eager).warehouse_path) if t.startswith("main.")]
+    assert marts
+    assert differences(DataLayout.of(builds.inc).warehouse_path, DataLayout.of(eager).warehouse_path, marts) == {}
+
+    # OpenAlex-only changes: incremental, equal to a full rebuild, the evidence still skipped.
+    world.land_works([world.work_row("W20", ["A1", *world.author_ids(2)])])
+    mode, reason, _ = builds.step()
+    assert mode == INCREMENTAL, reason
+    assert builds.differences() == {}
+    assert _evidence(builds.inc) == (0, True)
+
+    # The first arXiv entry: the incremental build falls back to a full one, which computes the evidence.
+    world.land_arxiv([world.arxiv_row("2301.00001", ["Ada Lovelace", "Alan Turing"])])
+    chosen = choose_mode(
+        builds.inc,
+        as_of=AS_OF,
+        previous=builds.previous,
+        listing=input_listing(builds.inc, AS_OF),
+        code_fingerprint=code_fingerprint(builds.inc),
+    )
+    assert chosen.mode == INCREMENTAL  # only new files: the fallback is the incremental build's
+    with pytest.raises(Fallback, match="arXiv entries now"):
+        build_incremental(builds.inc, as_of=AS_OF, new_files=chosen.new_files, max_author_share=1.0)
+    builds.full_build(builds.inc)
+    builds._record()
+    rows, marked = _evidence(builds.inc)
+    assert rows > 0 and not marked
+    assert _arxiv_author(builds, "2301.00001", 0) == "A1"  # matched by name and co-author
+
+    # From then on arXiv changes are incremental again, and equal to a full rebuild.
+    world.land_arxiv([world.arxiv_row("2301.00002", ["Alan Turing"])])
+    mode, reason, _ = builds.step()
+    assert mode == INCREMENTAL, reason
+    assert builds.differences() == {}
