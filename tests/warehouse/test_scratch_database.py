@@ -37,8 +37,8 @@ def test_temp_models_are_tables_of_the_scratch_database_and_leave_nothing_behind
     where: dict[str, list[str]] = {}
     original = build_mod.run_model
 
-    def recording(con, model, scratch=None):
-        original(con, model, scratch)
+    def recording(con, model, scratch=None, **kwargs):
+        original(con, model, scratch, **kwargs)
         if model.materialized == "temp":
             rows = con.execute(
                 "select database_name from duckdb_tables() where table_name = ?", [model.name]
@@ -70,11 +70,11 @@ def test_temp_models_are_tables_of_the_scratch_database_and_leave_nothing_behind
 def test_a_failed_build_removes_its_scratch_database(landed, monkeypatch):
     original = build_mod.run_model
 
-    def failing(con, model, scratch=None):
+    def failing(con, model, scratch=None, **kwargs):
         if model.name == "int_collaborator_edges":
             assert _scratch_files(landed), "the scratch database is not where the build keeps it"
             raise RuntimeError("model failed")
-        original(con, model, scratch)
+        original(con, model, scratch, **kwargs)
 
     monkeypatch.setattr(build_mod, "run_model", failing)
     with pytest.raises(RuntimeError, match="model failed"):
