@@ -357,14 +357,18 @@ class Builds:
         built = build_warehouse(settings, as_of=AS_OF)
         swap_in(built.path, DataLayout.of(settings).warehouse_path)
 
-    def step(self) -> tuple[str, str, dict | None]:
-        chosen = choose_mode(
+    def choose(self):
+        """What the incremental data dir's next build would be (choose_mode over the lake as it is now)."""
+        return choose_mode(
             self.inc,
             as_of=AS_OF,
             previous=self.previous,
             listing=input_listing(self.inc, AS_OF),
             code_fingerprint=code_fingerprint(self.inc),
         )
+
+    def step(self) -> tuple[str, str, dict | None]:
+        chosen = self.choose()
         stats = None
         if chosen.mode == INCREMENTAL:
             built, recomputed = build_incremental(
@@ -562,13 +566,7 @@ def test_a_lake_without_arxiv_skips_the_evidence_until_arxiv_entries_arrive(tmp_
 
     # The first arXiv entry: the incremental build falls back to a full one, which computes the evidence.
     world.land_arxiv([world.arxiv_row("2301.00001", ["Ada Lovelace", "Alan Turing"])])
-    chosen = choose_mode(
-        builds.inc,
-        as_of=AS_OF,
-        previous=builds.previous,
-        listing=input_listing(builds.inc, AS_OF),
-        code_fingerprint=code_fingerprint(builds.inc),
-    )
+    chosen = builds.choose()
     assert chosen.mode == INCREMENTAL  # only new files: the fallback is the incremental build's
     with pytest.raises(Fallback, match="arXiv entries now"):
         build_incremental(builds.inc, as_of=AS_OF, new_files=chosen.new_files, max_author_share=1.0)
