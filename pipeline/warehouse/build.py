@@ -203,9 +203,8 @@ def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | 
                         row_counts[step.name] = con.execute(f"select count(*) from {step.name}").fetchall()[0][0]
                     for name in done_after.get(step.name, ()):
                         con.execute(f"drop table {scratch}.{name}")
-                save_state(
-                    con, deferred=deferred
-                )  # what the next incremental build needs (pipeline.warehouse.incremental)
+                # what the next incremental build needs (pipeline.warehouse.incremental)
+                save_state(con, deferred=deferred)
                 todays_trust = todays_trust_rows(con)
             con.execute("checkpoint")
         finally:
