@@ -4,6 +4,7 @@ rows go to a hidden temp file beside the target, and only :meth:`StagedParquet.c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pyarrow as pa
@@ -84,6 +85,21 @@ def write_table(store: Store, table: pa.Table, final_path: str) -> str:
     tmp = store.temp_for(final_path)
     try:
         pq.write_table(table, tmp, compression="zstd", filesystem=store.arrow_fs)
+        return store.commit(tmp, final_path)
+    except BaseException:
+        store.remove(tmp)
+        raise
+
+
+def write_batches(store: Store, schema: pa.Schema, batches: Iterable[pa.RecordBatch], final_path: str) -> str:
+    """Write record batches as they come (memory: one batch, whatever the table's size), cast to
+    ``schema``, with the same temp-then-commit guarantee as :func:`write_table`."""
+    store.makedirs(final_path.rpartition("/")[0])
+    tmp = store.temp_for(final_path)
+    try:
+        with pq.ParquetWriter(tmp, schema, compression="zstd", filesystem=store.arrow_fs) as writer:
+            for batch in batches:
+                writer.write_batch(batch.cast(schema))
         return store.commit(tmp, final_path)
     except BaseException:
         store.remove(tmp)

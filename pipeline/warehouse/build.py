@@ -26,7 +26,7 @@ from pipeline.schemas.lake import TrustSnapshotRow
 from pipeline.schemas.types import arrow_schema
 from pipeline.sql_text import sql_string
 from pipeline.storage.layout import DataLayout
-from pipeline.storage.parquet import write_table
+from pipeline.storage.parquet import write_batches
 from pipeline.storage.publish import (
     discard_build,
     new_export_folder,
@@ -66,21 +66,41 @@ class BuiltWarehouse:
     path: Path
     as_of: date
     row_counts: dict[str, int]
-    todays_trust: pa.Table
     # An incremental build: the authors whose rows it replaced, and their collaborators before it (their
     # profile documents can change); the other documents are carried over. None: a full build.
     changed_authors: frozenset[str] | None = None
 
 
-def todays_trust_rows(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> pa.Table:
+TRUST_BATCH_ROWS = 100_000
+
+
+def todays_trust_rows(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> pa.RecordBatchReader:
     """The trust snapshot rows of the build's as_of date (``schema``: an attached warehouse), which
-    publishing appends to the trust history."""
+    publishing appends to the trust history: a reader of batches (at 2M works the rows are ~210 MB
+    in Arrow, held from the build to the export's end when they were one table)."""
     table = f"{schema}.trust_snapshots" if schema else "trust_snapshots"
     return con.sql(
         "select author_id, as_of, trust_score, trust_tier, verification_level, claim_status, "
         f"model_version, components::varchar as components from {table} "
         "where as_of = getvariable('as_of') order by author_id"
-    ).to_arrow_table()
+    ).to_arrow_reader(TRUST_BATCH_ROWS)
+
+
+def write_trust_history(layout: DataLayout, built: BuiltWarehouse) -> str:
+    """Append the build date's trust snapshot rows, read from the built file, to the trust history
+    (streamed: one batch in memory at a time)."""
+    con = duckdb.connect(str(built.path), read_only=True)
+    try:
+        con.execute(f"set temp_directory = {sql_string(layout.duckdb_temp_dir)}")
+        set_variables(con, {"as_of": built.as_of})
+        return write_batches(
+            layout.history,
+            arrow_schema(TrustSnapshotRow),
+            todays_trust_rows(con),
+            layout.trust_history_path(built.as_of),
+        )
+    finally:
+        con.close()
 
 
 def run_model(con: duckdb.DuckDBPyConnection, model: Model, scratch: str | None = None, *, empty: bool = False) -> None:
@@ -205,21 +225,20 @@ def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | 
                         con.execute(f"drop table {scratch}.{name}")
                 # what the next incremental build needs (pipeline.warehouse.incremental)
                 save_state(con, deferred=deferred)
-                todays_trust = todays_trust_rows(con)
             con.execute("checkpoint")
         finally:
             con.close()
     except BaseException:
         discard_build(building)
         raise
-    return BuiltWarehouse(building, as_of, row_counts, todays_trust.cast(arrow_schema(TrustSnapshotRow)))
+    return BuiltWarehouse(building, as_of, row_counts)
 
 
 def publish_warehouse(settings: Settings, built: BuiltWarehouse) -> list[Path]:
     """Make a (gated) build the published one: history first (the warehouse is
     derivable from it), then the file swap, then the Parquet exports."""
     layout = DataLayout.of(settings)
-    write_table(layout.history, built.todays_trust, layout.trust_history_path(built.as_of))
+    write_trust_history(layout, built)
     swap_in(built.path, layout.warehouse_path)
     discard_build(built.path)
     return export_marts(layout, changed_authors=built.changed_authors, memory_limit=settings.export_memory_limit)

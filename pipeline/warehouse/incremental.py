@@ -59,8 +59,6 @@ import duckdb
 
 from pipeline.catalog import CATALOG
 from pipeline.config import Settings
-from pipeline.schemas.lake import TrustSnapshotRow
-from pipeline.schemas.types import arrow_schema
 from pipeline.sql_text import sql_string
 from pipeline.storage.lake import dataset_files
 from pipeline.storage.layout import DataLayout
@@ -194,7 +192,7 @@ def build_incremental(
                 con.execute(f"set memory_limit = {sql_string(settings.duckdb_memory_limit)}")
             set_variables(con, model_variables(settings, as_of))
             con.execute(f"attach {sql_string(building)} as prev")
-            stats, row_counts, todays_trust = _splice(con, layout, new_files, on_step, max_author_share)
+            stats, row_counts = _splice(con, layout, new_files, on_step, max_author_share)
             changed = frozenset(r[0] for r in con.execute("select author_id from inc_document_authors").fetchall())
             con.execute("detach prev")
         finally:
@@ -202,9 +200,7 @@ def build_incremental(
     except BaseException:
         discard_build(building)
         raise
-    built = BuiltWarehouse(
-        building, as_of, row_counts, todays_trust.cast(arrow_schema(TrustSnapshotRow)), changed_authors=changed
-    )
+    built = BuiltWarehouse(building, as_of, row_counts, changed_authors=changed)
     return built, stats
 
 
@@ -238,7 +234,7 @@ def _splice(con, layout, new_files, on_step, max_author_share):
 
     # Merged-id resolution first: unchanged (new merged ids make a full build), read whole.
     by_name = {m.name: m for m in models}
-    from pipeline.warehouse.build import run_macro, run_model, todays_trust_rows
+    from pipeline.warehouse.build import run_macro, run_model
 
     con.execute("create or replace temp view raw_merged_authors as select * from lake_merged_authors")
     run_model(con, by_name["stg_openalex__merged_authors"])
@@ -356,9 +352,8 @@ def _splice(con, layout, new_files, on_step, max_author_share):
     for model in models:
         if model.materialized == "table":
             row_counts[model.name] = con.execute(f"select count(*) from prev.{model.name}").fetchall()[0][0]
-    todays_trust = todays_trust_rows(con, "prev")
     con.execute("checkpoint prev")
-    return stats, row_counts, todays_trust
+    return stats, row_counts
 
 
 def _check_whole_tables(models: list[Model]) -> None:

@@ -20,6 +20,13 @@ def test_rerun_changes_nothing_and_history_appends_by_date(tmp_path):
 
     run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-01")
     first = _snapshot_of_tables(warehouse)
+    # the day's trust history file (streamed from the built file at publish) holds that day's rows
+    history = data_dir / "history" / "trust_snapshots" / "as_of=2026-01-01" / "part-0.parquet"
+    columns = "author_id, trust_score, trust_tier, components::varchar"
+    in_history = query(warehouse, f"select {columns} from read_parquet('{history}')")
+    assert in_history and sorted(in_history) == sorted(
+        query(warehouse, f"select {columns} from trust_snapshots where as_of = date '2026-01-01'")
+    )
     lake_files = sorted(p.relative_to(data_dir) for p in (data_dir / "lake").rglob("*.parquet"))
 
     second_run = run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-01")
@@ -39,7 +46,9 @@ def test_rerun_changes_nothing_and_history_appends_by_date(tmp_path):
     assert _snapshot_of_tables(warehouse) == first
 
     authors = query(warehouse, "select count(*) from profiles")[0][0]
-    assert query(warehouse, "select count(*), count(distinct (author_id, as_of)) from trust_snapshots") == [(authors, authors)]
+    assert query(warehouse, "select count(*), count(distinct (author_id, as_of)) from trust_snapshots") == [
+        (authors, authors)
+    ]
 
     run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-02")
     run_cli("run", "--data-dir", str(data_dir), "--as-of", "2026-01-02")

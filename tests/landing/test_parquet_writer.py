@@ -108,3 +108,33 @@ def test_a_batch_is_the_table_from_pylist_gives(tmp_path):
             pa.Table.from_pylist([row], schema=schema)
         with pytest.raises(type(expected.value), match=re.escape(str(expected.value))):
             StagedParquet(store, store.join("bad.parquet"), schema, batch_rows=1).append(row)
+
+
+def test_write_batches_streams_casts_and_commits(tmp_path):
+    from pipeline.storage.parquet import write_batches
+
+    store = Store(tmp_path)
+    final = store.join("h", "part.parquet")
+    narrow = pa.schema([pa.field("x", pa.int32())])
+    batches = (pa.record_batch([pa.array([i, i + 1], pa.int32())], schema=narrow) for i in (0, 2, 4))
+    write_batches(store, SCHEMA, batches, final)
+    table = pq.read_table(final)
+    assert table.schema == SCHEMA and table.column("x").to_pylist() == [0, 1, 2, 3, 4, 5]
+    assert sorted(p.name for p in (tmp_path / "h").iterdir()) == ["part.parquet"]
+
+
+def test_write_batches_failing_midway_leaves_the_previous_file(tmp_path):
+    from pipeline.storage.parquet import write_batches
+
+    store = Store(tmp_path)
+    final = store.join("part.parquet")
+    pq.write_table(pa.table({"x": [42]}, schema=SCHEMA), final)
+
+    def batches():
+        yield pa.record_batch([pa.array([1], pa.int64())], schema=SCHEMA)
+        raise RuntimeError("the source went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        write_batches(store, SCHEMA, batches(), final)
+    assert pq.read_table(final).column("x").to_pylist() == [42]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["part.parquet"]
