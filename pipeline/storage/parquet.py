@@ -80,20 +80,13 @@ class StagedParquet:
 
 
 def write_table(store: Store, table: pa.Table, final_path: str) -> str:
-    """Write a whole in-memory table with the same temp-then-commit guarantee."""
-    store.makedirs(final_path.rpartition("/")[0])
-    tmp = store.temp_for(final_path)
-    try:
-        pq.write_table(table, tmp, compression="zstd", filesystem=store.arrow_fs)
-        return store.commit(tmp, final_path)
-    except BaseException:
-        store.remove(tmp)
-        raise
+    """Write a whole in-memory table with the same temp-then-commit guarantee (:func:`write_batches`)."""
+    return write_batches(store, table.schema, table.to_batches(), final_path)
 
 
 def write_batches(store: Store, schema: pa.Schema, batches: Iterable[pa.RecordBatch], final_path: str) -> str:
     """Write record batches as they come (memory: one batch, whatever the table's size), cast to
-    ``schema``, with the same temp-then-commit guarantee as :func:`write_table`."""
+    ``schema``: rows go to a hidden temp file beside the target, moved into place once complete."""
     store.makedirs(final_path.rpartition("/")[0])
     tmp = store.temp_for(final_path)
     try:
