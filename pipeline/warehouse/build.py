@@ -241,7 +241,12 @@ def publish_warehouse(settings: Settings, built: BuiltWarehouse) -> list[Path]:
     write_trust_history(layout, built)
     swap_in(built.path, layout.warehouse_path)
     discard_build(built.path)
-    return export_marts(layout, changed_authors=built.changed_authors, memory_limit=settings.export_memory_limit)
+    return export_marts(
+        layout,
+        changed_authors=built.changed_authors,
+        memory_limit=settings.export_memory_limit,
+        documents_memory_limit=settings.documents_memory_limit,
+    )
 
 
 def export_marts(
@@ -249,11 +254,14 @@ def export_marts(
     changed_authors: frozenset[str] | None = None,
     *,
     memory_limit: str | None = Settings.model_fields["export_memory_limit"].default,
+    documents_memory_limit: str | None = Settings.model_fields["documents_memory_limit"].default,
 ) -> list[Path]:
     """Export every mart table to a new folder, then point ``publish`` at it; the exports before the
     current one are deleted meanwhile, in a thread joined before this returns. ``changed_authors``
     (after an incremental build): only their profile documents are rebuilt, see :func:`export_profiles`.
-    ``memory_limit``: DuckDB's share of the export (``Settings.export_memory_limit``; None: DuckDB's default)."""
+    ``memory_limit``: DuckDB's share of the export (``Settings.export_memory_limit``; None: DuckDB's default);
+    ``documents_memory_limit``: its share while the profile documents render (``Settings.documents_memory_limit``;
+    None: ``memory_limit``)."""
     previous = layout.publish_dir.resolve() if layout.publish_dir.is_symlink() else None
     with pruning_in_background(layout):  # the old exports are deleted while this one is written
         folder = new_export_folder(layout)
@@ -274,7 +282,14 @@ def export_marts(
             for table in tables:
                 target = folder / f"{table}.parquet"
                 con.execute(f"copy (select * from {table}) to {sql_string(target)} (format parquet, compression zstd)")
-            export_profiles(con, layout, folder, changed_authors=changed_authors, previous=previous)
+            export_profiles(
+                con,
+                layout,
+                folder,
+                changed_authors=changed_authors,
+                previous=previous,
+                memory_limit=documents_memory_limit,
+            )
         finally:
             con.close()
         switch_publish(layout, folder)
@@ -290,17 +305,20 @@ def export_profiles(
     *,
     changed_authors: frozenset[str] | None = None,
     previous: Path | None = None,
+    memory_limit: str | None = None,
 ) -> ProfileExport:
     """Every author's profile document (what ``pipeline profile --json`` prints) into the export folder.
 
     With ``changed_authors`` (an incremental build) and a ``previous`` export, only the documents that
     can differ are built: those of the changed authors and of everyone who has one of them as a
     collaborator now (names and ranks in the collaborator list); the others are hard-linked from the
-    previous export (same bytes, same file). Removed authors have no document any more."""
+    previous export (same bytes, same file). Removed authors have no document any more. ``memory_limit``:
+    DuckDB's limit while the documents render (see :func:`document_batches`)."""
     carried = carry_over_documents(con, folder, changed_authors, previous) if changed_authors is not None else None
     if carried is None:
-        written = write_document_batches(folder, document_batches(con, lake=layout.lake))
+        written = write_document_batches(folder, document_batches(con, lake=layout.lake, memory_limit=memory_limit))
         return ProfileExport(written=written, carried=0)
     linked, rebuild = carried
-    written = write_document_batches(folder, document_batches(con, rebuild, lake=layout.lake))
+    batches = document_batches(con, rebuild, lake=layout.lake, memory_limit=memory_limit)
+    written = write_document_batches(folder, batches)
     return ProfileExport(written=written, carried=linked)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import logging
 import os
 import re
 import tempfile
@@ -48,6 +49,7 @@ from pipeline.storage.store import Store
 
 # Words an arXiv listing drops when it shortens an affiliation ("Harvard University" -> "harvard").
 _AFFILIATION_FILLER = {"university", "universität", "université", "universidad", "of", "the", "institute", "college"}
+log = logging.getLogger(__name__)
 CHUNK_AUTHORS = 20_000  # documents per chunk at most (see _author_chunks)
 CHUNK_WORKS = 50_000  # works listed by a chunk's documents at most (~75 MB of text on the bench snapshots)
 
@@ -635,15 +637,23 @@ def document_batches(
     lake: Store | None = None,
     max_collaborators: int = 10,
     scratch_dir: str | os.PathLike | None = None,
+    memory_limit: str | None = None,
 ) -> Iterator[DocumentBatch]:
     """The documents of every author (``author_ids``: only those) in batches of ascending author
     ids, each text what ``ProfileDocument.model_dump_json(indent=2)`` gives, plus a newline.
 
     The works' texts are rendered once into a scratch file in ``scratch_dir`` (default: DuckDB's temp
-    directory, see :func:`_scratch_folder`), deleted when the batches end (exhausted, closed or failed)."""
+    directory, see :func:`_scratch_folder`), deleted when the batches end (exhausted, closed or failed).
+
+    ``memory_limit``: DuckDB's limit while the chunks render, set once the tables they read are prepared
+    and the works' texts written (which run under the connection's own limit), and set back when the
+    batches end. The chunks read small ranges of those tables: under a lower limit the tables spill to
+    DuckDB's temp directory instead of holding the connection's whole limit (at 2M works ~350 MB of them
+    would stay in memory). A limit DuckDB cannot lower to (it cannot evict enough) is logged and skipped; a misspelt one raises."""
     cursor = con.cursor()  # its own result and registered tables: ``con`` stays free for the caller
     work_texts: _WorkTexts | None = None
     folder, made = None, False
+    restore: str | None = None
     try:
         _labels(cursor, "doc_venue_labels", "select distinct source from works", venue_label)
         queries = document_queries(max_collaborators=max_collaborators, with_arxiv=_register_arxiv(cursor, lake))
@@ -657,6 +667,8 @@ def document_batches(
         cursor.unregister("doc_all_wanted")
         folder, made = _scratch_folder(cursor) if scratch_dir is None else (Path(scratch_dir), False)
         work_texts = _WorkTexts(cursor, queries.work_texts, folder)
+        if memory_limit:
+            restore = _lower_memory_limit(cursor, memory_limit)
         for lo, hi in bounds:
             # one range of author ids at a time: memory holds one chunk's documents only
             chunk = everyone.slice(lo, hi - lo)
@@ -665,6 +677,11 @@ def document_batches(
             yield _batch(cursor, queries, chunk.to_pylist(), lo=lo, hi=hi - 1, work_texts=work_texts)
             cursor.unregister("doc_wanted")
     finally:
+        if restore is not None:
+            try:
+                cursor.execute(f"set memory_limit = {sql_string(restore)}")
+            except duckdb.Error as error:  # keep the error that ended the batches, if any
+                log.warning("profile documents: could not set the memory limit back to %s: %s", restore, error)
         if work_texts is not None:
             work_texts.close()
         if made:
@@ -673,6 +690,18 @@ def document_batches(
             except OSError:
                 pass
         cursor.close()
+
+
+def _lower_memory_limit(cursor: duckdb.DuckDBPyConnection, limit: str) -> str | None:
+    """Set DuckDB's memory limit to ``limit``; returns the limit it had (to set back), or None when DuckDB
+    refused (it could not evict enough to fit: the chunks then render under the limit it had)."""
+    before = cursor.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    try:
+        cursor.execute(f"set memory_limit = {sql_string(limit)}")
+    except duckdb.OutOfMemoryException as error:  # a misspelt limit still raises
+        log.warning("profile documents: memory limit kept at %s, could not lower it to %s: %s", before, limit, error)
+        return None
+    return before
 
 
 def _in_range(sql: str, lo: int, hi: int) -> str:

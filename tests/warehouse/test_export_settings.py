@@ -53,3 +53,37 @@ def test_the_publish_step_applies_the_export_memory_limit(landed, monkeypatch, l
     settings = landed.model_copy(update={"export_memory_limit": limit})
     assert _limits_seen_by_the_export(settings, monkeypatch) == [_spelled(limit)]
     assert _spelled("77MB") != _spelled("300MB")
+
+
+def test_the_documents_memory_limit_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PIPELINE_DOCUMENTS_MEMORY_LIMIT", "99MB")
+    assert Settings().documents_memory_limit == "99MB"
+    monkeypatch.setenv("PIPELINE_DOCUMENTS_MEMORY_LIMIT", "")
+    assert Settings().documents_memory_limit == ""  # empty: the export's limit throughout (as None)
+    monkeypatch.delenv("PIPELINE_DOCUMENTS_MEMORY_LIMIT")
+    assert Settings().documents_memory_limit == "160MB"
+
+
+@pytest.mark.parametrize("documents_limit", ["64MB", "", None])
+def test_the_documents_render_under_their_own_limit_after_the_preparation(landed, monkeypatch, documents_limit):
+    """The tables the documents read are prepared, and the works' texts written, under the export's
+    limit; the chunks render under ``documents_memory_limit`` (None: the export's limit throughout)."""
+    import pipeline.warehouse.profile_documents as documents
+
+    settings = landed.model_copy(update={"export_memory_limit": "300MB", "documents_memory_limit": documents_limit})
+    prepared, rendered = [], []
+    original_texts, original_batch = documents._WorkTexts.__init__, documents._batch
+
+    def texts(self, cursor, *args, **kwargs):
+        prepared.append(cursor.execute("select current_setting('memory_limit')").fetchall()[0][0])
+        original_texts(self, cursor, *args, **kwargs)
+
+    def batch(cursor, *args, **kwargs):
+        rendered.append(cursor.execute("select current_setting('memory_limit')").fetchall()[0][0])
+        return original_batch(cursor, *args, **kwargs)
+
+    monkeypatch.setattr(documents._WorkTexts, "__init__", texts)
+    monkeypatch.setattr(documents, "_batch", batch)
+    build(settings, rebuild=True)
+    assert prepared == [_spelled("300MB")]
+    assert rendered and set(rendered) == {_spelled(documents_limit or "300MB")}

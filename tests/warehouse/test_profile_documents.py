@@ -245,7 +245,8 @@ def test_chunk_queries_read_only_the_prepared_tables_of_every_author():
     assert set(made) == prepared
     assert all("doc_all_wanted" in sql for sql in queries.prepare)
     assert all(
-        re.search(r"order by [wt]\.a_ord\s*$", made[t].strip()) for t in prepared - {"doc_work_ranks", "doc_authorships"}
+        re.search(r"order by [wt]\.a_ord\s*$", made[t].strip())
+        for t in prepared - {"doc_work_ranks", "doc_authorships"}
     )
     assert re.search(r"order by w\.a_ord, r\.w_rank\s*$", made["doc_authorships"].strip())
 
@@ -344,3 +345,61 @@ def test_the_scratch_file_of_the_works_texts_is_gone_after_the_export(published,
         assert not spill.exists()
     finally:
         con.close()
+
+
+def _memory(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
+    """DuckDB's memory limit as it spells it, and the bytes it has spilled to its temp directory."""
+    limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    spilled = con.execute("select coalesce(sum(temporary_storage_bytes), 0) from duckdb_memory()").fetchall()[0][0]
+    return limit, int(spilled)
+
+
+def test_documents_rendered_under_a_lower_memory_limit_spill_and_are_the_same(published, tmp_path):
+    """``memory_limit``: the chunks render under it once their tables are prepared; the prepared tables
+    spill beyond it (the export's memory stays below the connection's limit), the texts are the same,
+    and the connection's limit is set back when the batches end."""
+    layout = DataLayout.of(published)
+    con = duckdb.connect(str(layout.warehouse_path), read_only=True)
+    try:
+        con.execute(f"set temp_directory = '{tmp_path}'")
+        con.execute("set memory_limit = '300MB'")
+        before = _memory(con)[0]
+        expected = list(documents.document_texts(con, lake=layout.lake))
+        seen, got = [], []
+        for batch in documents.document_batches(con, lake=layout.lake, memory_limit="12MB"):
+            seen.append(_memory(con))
+            got += [(author, batch.document(i).decode()) for i, author in enumerate(batch.author_ids)]
+        after = _memory(con)[0]
+    finally:
+        con.close()
+    assert got == expected and len(got) > 3
+    twelve = duckdb.connect()
+    twelve.execute("set memory_limit = '12MB'")
+    assert {limit for limit, _ in seen} == {_memory(twelve)[0]}
+    twelve.close()
+    if published.data_dir.parent.name.startswith("generated"):  # the sample's prepared tables fit in 12 MB
+        assert max(spilled for _, spilled in seen) > 0
+    assert float(after.split()[0]) == pytest.approx(float(before.split()[0]), rel=1e-3) and after.split()[1] == "MiB"
+
+
+def test_a_memory_limit_duckdb_cannot_lower_to_is_skipped_with_a_warning(published, caplog):
+    """An in-memory scratch database with no temp directory cannot spill its prepared tables: DuckDB
+    refuses the lower limit, the documents render under the limit the connection had; a misspelt limit
+    raises."""
+    layout = DataLayout.of(published)
+    con = duckdb.connect(str(layout.warehouse_path), read_only=True)
+    try:
+        expected = list(documents.document_texts(con, lake=layout.lake))
+        con.execute("set temp_directory = ''")
+        with caplog.at_level("WARNING", logger=documents.__name__):
+            got = [
+                (author, batch.document(i).decode())
+                for batch in documents.document_batches(con, lake=layout.lake, memory_limit="1KB", scratch_dir=None)
+                for i, author in enumerate(batch.author_ids)
+            ]
+        with pytest.raises(duckdb.ParserException, match="Memory must have a number"):
+            list(documents.document_batches(con, lake=layout.lake, memory_limit="lots"))
+    finally:
+        con.close()
+    assert got == expected
+    assert "could not lower it to 1KB" in caplog.text
