@@ -171,9 +171,9 @@ class Settings(BaseSettings):
     documents_memory_limit: str | None = Field(
         default="160MB",
         description="DuckDB memory limit of the export while the profile documents render, after their tables "
-        "are prepared (under export_memory_limit): the prepared tables (~1.8 GB at 2M works) spill to DIR's temp "
-        "folder beyond it instead of filling the export's limit (2M works: the export's peak in a whole run "
-        "1,071 -> 903 MB, its chunks ~20 s slower); empty: keep export_memory_limit",
+        "are prepared (under export_memory_limit; a higher one is not applied): the prepared tables (~1.8 GB at "
+        "2M works) spill to DIR's temp folder beyond it instead of filling the export's limit (2M works: the "
+        "export's peak in a whole run 1,071 -> 903 MB, its chunks ~20 s slower); empty: keep export_memory_limit",
     )
     lock_timeout_seconds: float = Field(default=600.0, ge=0, description="how long to wait for another run's lock")
     graph: GraphSettings = GraphSettings()

@@ -649,7 +649,8 @@ def document_batches(
     and the works' texts written (which run under the connection's own limit), and set back when the
     batches end. The chunks read small ranges of those tables: under a lower limit the tables spill to
     DuckDB's temp directory instead of holding the connection's whole limit (at 2M works ~350 MB of them
-    would stay in memory). A limit DuckDB cannot lower to (it cannot evict enough) is logged and skipped; a misspelt one raises."""
+    would stay in memory). It only lowers: a limit above the connection's is not applied. A limit DuckDB
+    cannot lower to (it cannot evict enough) is logged and skipped; a misspelt one raises."""
     cursor = con.cursor()  # its own result and registered tables: ``con`` stays free for the caller
     work_texts: _WorkTexts | None = None
     folder, made = None, False
@@ -692,10 +693,38 @@ def document_batches(
         cursor.close()
 
 
+_UNITS = {
+    "bytes": 1,
+    "KiB": 2**10,
+    "MiB": 2**20,
+    "GiB": 2**30,
+    "TiB": 2**40,
+    "PiB": 2**50,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "TB": 10**12,
+    "PB": 10**15,
+}
+
+
+def _limit_bytes(spelled: str) -> float | None:
+    """A memory limit as DuckDB spells or accepts it ("366.2 MiB", "160MB") in bytes; None if unknown."""
+    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", spelled)
+    if not match:
+        return None
+    unit = {u.lower(): f for u, f in _UNITS.items()}.get(match.group(2).lower() or "bytes")
+    return float(match.group(1)) * unit if unit else None
+
+
 def _lower_memory_limit(cursor: duckdb.DuckDBPyConnection, limit: str) -> str | None:
-    """Set DuckDB's memory limit to ``limit``; returns the limit it had (to set back), or None when DuckDB
-    refused (it could not evict enough to fit: the chunks then render under the limit it had)."""
+    """Set DuckDB's memory limit to ``limit`` if that is lower than the one it has; returns the limit it
+    had (to set back), or None when it was kept: ``limit`` is not lower, or DuckDB refused (it could not
+    evict enough to fit: the chunks then render under the limit it had)."""
     before = cursor.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    now, wanted = _limit_bytes(before), _limit_bytes(limit)
+    if now is not None and wanted is not None and wanted >= now:
+        return None
     try:
         cursor.execute(f"set memory_limit = {sql_string(limit)}")
     except duckdb.OutOfMemoryException as error:  # a misspelt limit still raises

@@ -64,13 +64,21 @@ def test_the_documents_memory_limit_comes_from_the_environment(monkeypatch):
     assert Settings().documents_memory_limit == "160MB"
 
 
-@pytest.mark.parametrize("documents_limit", ["64MB", "", None])
-def test_the_documents_render_under_their_own_limit_after_the_preparation(landed, monkeypatch, documents_limit):
+@pytest.mark.parametrize(
+    ("export_limit", "documents_limit", "rendered_under"),
+    [("300MB", "64MB", "64MB"), ("300MB", "", "300MB"), ("300MB", None, "300MB"), ("77MB", "160MB", "77MB")],
+)
+def test_the_documents_render_under_their_own_limit_after_the_preparation(
+    landed, monkeypatch, export_limit, documents_limit, rendered_under
+):
     """The tables the documents read are prepared, and the works' texts written, under the export's
-    limit; the chunks render under ``documents_memory_limit`` (None: the export's limit throughout)."""
+    limit; the chunks render under ``documents_memory_limit`` when it is lower (empty or None: the
+    export's limit throughout; a higher one does not raise the export's)."""
     import pipeline.warehouse.profile_documents as documents
 
-    settings = landed.model_copy(update={"export_memory_limit": "300MB", "documents_memory_limit": documents_limit})
+    settings = landed.model_copy(
+        update={"export_memory_limit": export_limit, "documents_memory_limit": documents_limit}
+    )
     prepared, rendered = [], []
     original_texts, original_batch = documents._WorkTexts.__init__, documents._batch
 
@@ -85,5 +93,5 @@ def test_the_documents_render_under_their_own_limit_after_the_preparation(landed
     monkeypatch.setattr(documents._WorkTexts, "__init__", texts)
     monkeypatch.setattr(documents, "_batch", batch)
     build(settings, rebuild=True)
-    assert prepared == [_spelled("300MB")]
-    assert rendered and set(rendered) == {_spelled(documents_limit or "300MB")}
+    assert prepared == [_spelled(export_limit)]
+    assert rendered and set(rendered) == {_spelled(rendered_under)}
