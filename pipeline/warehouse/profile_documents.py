@@ -650,7 +650,8 @@ def document_batches(
     batches end. The chunks read small ranges of those tables: under a lower limit the tables spill to
     DuckDB's temp directory instead of holding the connection's whole limit (at 2M works ~350 MB of them
     would stay in memory). It only lowers: a limit above the connection's is not applied. A limit DuckDB
-    cannot lower to (it cannot evict enough) is logged and skipped; a misspelt one raises."""
+    cannot lower to (it cannot evict enough) is logged and skipped; a misspelt one raises. A chunk that runs
+    out of memory under it is rendered again under the connection's limit, as are the chunks after it."""
     cursor = con.cursor()  # its own result and registered tables: ``con`` stays free for the caller
     work_texts: _WorkTexts | None = None
     folder, made = None, False
@@ -675,7 +676,21 @@ def document_batches(
             chunk = everyone.slice(lo, hi - lo)
             # the chunk's authors, for the header's arXiv listing (the rest reads the a_ord range)
             cursor.register("doc_wanted", pa.table({"author_id": chunk}))
-            yield _batch(cursor, queries, chunk.to_pylist(), lo=lo, hi=hi - 1, work_texts=work_texts)
+            try:
+                batch = _batch(cursor, queries, chunk.to_pylist(), lo=lo, hi=hi - 1, work_texts=work_texts)
+            except duckdb.OutOfMemoryException as error:
+                if restore is None:  # already under the connection's own limit: nothing left to give
+                    raise
+                log.warning(
+                    "profile documents: out of memory under %s, the rest render under %s: %s",
+                    memory_limit,
+                    restore,
+                    str(error).split("\n", 1)[0],
+                )
+                cursor.execute(f"set memory_limit = {sql_string(restore)}")
+                restore = None
+                batch = _batch(cursor, queries, chunk.to_pylist(), lo=lo, hi=hi - 1, work_texts=work_texts)
+            yield batch
             cursor.unregister("doc_wanted")
     finally:
         if restore is not None:
@@ -730,7 +745,10 @@ def _lower_memory_limit(cursor: duckdb.DuckDBPyConnection, limit: str) -> str | 
     except duckdb.OutOfMemoryException as error:  # a misspelt limit still raises
         log.warning("profile documents: memory limit kept at %s, could not lower it to %s: %s", before, limit, error)
         return None
-    return before
+    # DuckDB spells the limit cut to one decimal ("300MB" -> "286.1 MiB", 286.102...): set back as spelled, it
+    # would read "286.0 MiB"; half a decimal more sets it back within 0.05 of a unit and spelled as before
+    match = re.fullmatch(r"([\d.]+)(\s*[A-Za-z]+)", before.strip())
+    return f"{float(match.group(1)) + 0.05:.2f}{match.group(2)}" if match and "." in match.group(1) else before
 
 
 def _in_range(sql: str, lo: int, hi: int) -> str:
