@@ -743,7 +743,10 @@ def _lower_memory_limit(cursor: duckdb.DuckDBPyConnection, limit: str) -> str | 
     try:
         cursor.execute(f"set memory_limit = {sql_string(limit)}")
     except duckdb.OutOfMemoryException as error:  # a misspelt limit still raises
-        log.warning("profile documents: memory limit kept at %s, could not lower it to %s: %s", before, limit, error)
+        first_line = str(error).split("\n", 1)[0]
+        log.warning(
+            "profile documents: memory limit kept at %s, could not lower it to %s: %s", before, limit, first_line
+        )
         return None
     # DuckDB spells the limit cut to one decimal ("300MB" -> "286.1 MiB", 286.102...): set back as spelled, it
     # would read "286.0 MiB"; half a decimal more sets it back within 0.05 of a unit and spelled as before

@@ -35,7 +35,7 @@ def profiles(monkeypatch):
     """The profile documents stand-in: a few files per export; ``hooks`` run before it writes."""
     hooks: list = []
 
-    def export_profiles(con, layout, folder, *, changed_authors=None, previous=None):
+    def export_profiles(con, layout, folder, *, changed_authors=None, previous=None, memory_limit=None):
         for hook in hooks:
             hook(folder)
         target = folder / PROFILES_DIR
