@@ -354,11 +354,11 @@ def _memory(con: duckdb.DuckDBPyConnection) -> tuple[str, int]:
     return limit, int(spilled)
 
 
-def test_documents_rendered_under_a_lower_memory_limit_spill_and_are_the_same(published, tmp_path):
-    """``memory_limit``: the chunks render under it once their tables are prepared; the prepared tables
-    spill beyond it (the export's memory stays below the connection's limit), the texts are the same,
-    and the connection's limit is set back when the batches end."""
-    layout = DataLayout.of(published)
+def _rendered_under(settings: Settings, tmp_path, limit: str) -> dict:
+    """The documents rendered with ``memory_limit=limit`` on a connection limited to 300MB (temp directory:
+    ``tmp_path``), the texts rendered without it, the limit and spill seen at each batch, and the
+    connection's limit before and after."""
+    layout = DataLayout.of(settings)
     con = duckdb.connect(str(layout.warehouse_path), read_only=True)
     try:
         con.execute(f"set temp_directory = '{tmp_path}'")
@@ -366,20 +366,27 @@ def test_documents_rendered_under_a_lower_memory_limit_spill_and_are_the_same(pu
         before = _memory(con)[0]
         expected = list(documents.document_texts(con, lake=layout.lake))
         seen, got = [], []
-        for batch in documents.document_batches(con, lake=layout.lake, memory_limit="12MB"):
+        for batch in documents.document_batches(con, lake=layout.lake, memory_limit=limit):
             seen.append(_memory(con))
             got += [(author, batch.document(i).decode()) for i, author in enumerate(batch.author_ids)]
-        after = _memory(con)[0]
+        return {"expected": expected, "got": got, "seen": seen, "before": before, "after": _memory(con)[0]}
     finally:
         con.close()
-    assert got == expected and len(got) > 3
+
+
+def test_documents_rendered_under_a_lower_memory_limit_spill_and_are_the_same(published, tmp_path):
+    """``memory_limit``: the chunks render under it once their tables are prepared; the prepared tables
+    spill beyond it (the export's memory stays below the connection's limit), the texts are the same,
+    and the connection's limit is set back when the batches end."""
+    run = _rendered_under(published, tmp_path, "12MB")
+    assert run["got"] == run["expected"] and len(run["got"]) > 3
     twelve = duckdb.connect()
     twelve.execute("set memory_limit = '12MB'")
-    assert {limit for limit, _ in seen} == {_memory(twelve)[0]}
+    assert {limit for limit, _ in run["seen"]} == {_memory(twelve)[0]}
     twelve.close()
     if published.data_dir.parent.name.startswith("generated"):  # the sample's prepared tables fit in 12 MB
-        assert max(spilled for _, spilled in seen) > 0
-    assert after == before
+        assert max(spilled for _, spilled in run["seen"]) > 0
+    assert run["after"] == run["before"]
 
 
 def test_a_memory_limit_duckdb_cannot_lower_to_is_skipped_with_a_warning(published, caplog):
@@ -408,22 +415,8 @@ def test_a_memory_limit_duckdb_cannot_lower_to_is_skipped_with_a_warning(publish
 def test_a_chunk_out_of_memory_under_the_lower_limit_renders_again_under_the_connections(published, tmp_path, caplog):
     """1 MB is too little for the chunk queries (DuckDB runs out of memory): the chunk is rendered again
     under the connection's own limit, as are the rest; the texts are the same."""
-    layout = DataLayout.of(published)
-    con = duckdb.connect(str(layout.warehouse_path), read_only=True)
-    try:
-        con.execute(f"set temp_directory = '{tmp_path}'")
-        con.execute("set memory_limit = '300MB'")
-        before = _memory(con)[0]
-        expected = list(documents.document_texts(con, lake=layout.lake))
-        with caplog.at_level("WARNING", logger=documents.__name__):
-            got = [
-                (author, batch.document(i).decode())
-                for batch in documents.document_batches(con, lake=layout.lake, memory_limit="1MB")
-                for i, author in enumerate(batch.author_ids)
-            ]
-        after = _memory(con)[0]
-    finally:
-        con.close()
-    assert got == expected
+    with caplog.at_level("WARNING", logger=documents.__name__):
+        run = _rendered_under(published, tmp_path, "1MB")
+    assert run["got"] == run["expected"]
     assert "out of memory under 1MB, the rest render under" in caplog.text
-    assert after == before
+    assert run["after"] == run["before"]
