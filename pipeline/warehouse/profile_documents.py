@@ -708,28 +708,23 @@ def document_batches(
         cursor.close()
 
 
-_UNITS = {
-    "bytes": 1,
-    "KiB": 2**10,
-    "MiB": 2**20,
-    "GiB": 2**30,
-    "TiB": 2**40,
-    "PiB": 2**50,
-    "KB": 10**3,
-    "MB": 10**6,
-    "GB": 10**9,
-    "TB": 10**12,
-    "PB": 10**15,
-}
+_UNITS = {"bytes": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "pib": 2**50}
+_UNITS |= {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15}
+
+
+def _limit_parts(spelled: str) -> tuple[str, str] | None:
+    """A memory limit as DuckDB spells or accepts it ("366.2 MiB", "160MB"): its number and its unit
+    (as written; "" for bytes); None if it is not one."""
+    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", spelled)
+    if not match or match.group(2).lower() not in _UNITS | {"": 1}:
+        return None
+    return match.group(1), match.group(2)
 
 
 def _limit_bytes(spelled: str) -> float | None:
-    """A memory limit as DuckDB spells or accepts it ("366.2 MiB", "160MB") in bytes; None if unknown."""
-    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", spelled)
-    if not match:
-        return None
-    unit = {u.lower(): f for u, f in _UNITS.items()}.get(match.group(2).lower() or "bytes")
-    return float(match.group(1)) * unit if unit else None
+    """A memory limit as DuckDB spells or accepts it, in bytes; None if it is not one."""
+    parts = _limit_parts(spelled)
+    return float(parts[0]) * _UNITS[parts[1].lower() or "bytes"] if parts else None
 
 
 def _lower_memory_limit(cursor: duckdb.DuckDBPyConnection, limit: str) -> str | None:
@@ -750,8 +745,8 @@ def _lower_memory_limit(cursor: duckdb.DuckDBPyConnection, limit: str) -> str | 
         return None
     # DuckDB spells the limit cut to one decimal ("300MB" -> "286.1 MiB", 286.102...): set back as spelled, it
     # would read "286.0 MiB"; half a decimal more sets it back within 0.05 of a unit and spelled as before
-    match = re.fullmatch(r"([\d.]+)(\s*[A-Za-z]+)", before.strip())
-    return f"{float(match.group(1)) + 0.05:.2f}{match.group(2)}" if match and "." in match.group(1) else before
+    parts = _limit_parts(before)
+    return f"{float(parts[0]) + 0.05:.2f} {parts[1]}" if parts and "." in parts[0] else before
 
 
 def _in_range(sql: str, lo: int, hi: int) -> str:
