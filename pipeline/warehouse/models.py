@@ -7,7 +7,9 @@ Layout under ``warehouse/``::
     intermediate/<model>.sql + .yml  reads staging and intermediate models
     marts/<model>.sql + .yml         the published tables; a table reads staging and
                                      intermediate models, a view reads marts
-    macros/<macro>.sql + .yml        SQL written once and called by models
+    macros/<macro>.sql + .yml        SQL written once and called by models: an expression
+                                     (``kind: scalar``, the default) or a query
+                                     (``kind: table``, called in a FROM clause)
 
 Every model has a ``.yml``: its grain, materialisation (``table``, ``view`` or
 ``temp``, which is built but not kept in the warehouse file), a one-line
@@ -105,12 +107,20 @@ class Macro:
         return self.path.read_text(encoding="utf-8").strip().rstrip(";")
 
     @property
+    def kind(self) -> str:
+        kind = self.spec.get("kind", "scalar")
+        if kind not in ("scalar", "table"):
+            raise GraphError(f"macros/{self.name}.yml: kind must be scalar or table, not {kind!r}")
+        return kind
+
+    @property
     def reads(self) -> frozenset[str]:
-        return references(f"select {self.body}")
+        return references(self.body if self.kind == "table" else f"select {self.body}")
 
     def create_sql(self) -> str:
         parameters = ", ".join(self.spec["parameters"])
-        return f"create or replace temp macro {self.name}({parameters}) as\n{self.body}"
+        table = "table " if self.kind == "table" else ""
+        return f"create or replace temp macro {self.name}({parameters}) as {table}\n{self.body}"
 
 
 @cache

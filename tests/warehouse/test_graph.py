@@ -39,7 +39,7 @@ def test_every_model_builds_after_what_it_reads():
             assert name in raw_input_names() or position[name] < position[step.name], (step.name, name)
     names = [m.name for m in models()]
     assert names.index("int_works__latest") < names.index("int_authorships") < names.index("profiles")
-    assert position["resolve_author_id"] < position["stg_openalex__authorships"]
+    assert position["merged_author_ids"] < position["stg_openalex__authorships"]
 
 
 def test_build_order_is_stable_and_follows_dependencies():

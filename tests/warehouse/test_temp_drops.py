@@ -29,6 +29,6 @@ def test_every_temp_model_is_dropped_once_after_its_last_reader_and_the_state_in
 def test_a_macros_table_lives_until_the_last_model_that_calls_it():
     steps = plan(raw_input_names())
     done_after = temp_models_done_after(steps)
-    callers = [step.name for step in steps if isinstance(step, Model) and "resolve_author_id" in step.calls]
+    callers = [step.name for step in steps if isinstance(step, Model) and "merged_author_ids" in step.calls]
     assert callers
     assert "stg_openalex__merged_authors" in done_after[callers[-1]]

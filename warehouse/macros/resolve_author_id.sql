@@ -1,6 +1,7 @@
 -- A merged (retired) author id resolves to the id that finally survives; any
--- other id is its own survivor. Written once here; every staging model that
--- reads an author id calls it.
+-- other id is its own survivor. For a few ids at a time (the incremental
+-- build's changed authors): a staging model resolving a whole input joins
+-- merged_author_ids() instead: the same ids, by a hash join.
 coalesce(
     (
         select merged.surviving_id

@@ -8,7 +8,7 @@ history as (
 
 final as (
     select
-        resolve_author_id(author_id) as author_id,
+        coalesce(merged.surviving_id, history.author_id) as author_id,
         author_id as listed_author_id,
         as_of,
         trust_score,
@@ -18,6 +18,7 @@ final as (
         model_version,
         components
     from history
+    left join merged_author_ids() as merged on merged.merged_id = history.author_id
 )
 
 select * from final

@@ -8,9 +8,9 @@ authors as (
 
 final as (
     select
-        resolve_author_id(author_id) as author_id,
-        author_id as listed_author_id,
-        resolve_author_id(author_id) = author_id as is_own_record,
+        coalesce(merged.surviving_id, authors.author_id) as author_id,
+        authors.author_id as listed_author_id,
+        coalesce(merged.surviving_id, authors.author_id) = authors.author_id as is_own_record,
         orcid,
         display_name,
         openalex_works_count,
@@ -25,6 +25,7 @@ final as (
         line_number,
         ingest_date
     from authors
+    left join merged_author_ids() as merged on merged.merged_id = authors.author_id
 )
 
 select * from final

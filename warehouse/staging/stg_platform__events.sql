@@ -10,13 +10,14 @@ final as (
     select
         event_id,
         type as event_type,
-        resolve_author_id(author_id) as author_id,
+        coalesce(merged.surviving_id, events.author_id) as author_id,
         actor_id,
         occurred_at,
         source_file,
         line_number,
         ingest_date
     from events
+    left join merged_author_ids() as merged on merged.merged_id = events.author_id
 )
 
 select * from final
