@@ -41,6 +41,7 @@ import pyarrow as pa
 import pydantic_core
 from pydantic import BaseModel
 
+from pipeline.memory_limits import limit_bytes, limit_parts
 from pipeline.schemas.profile import ArxivListing, ArxivPaper, Collaborator, ProfileDocument, Topic, Trust, Work
 from pipeline.sql_text import sql_list, sql_string
 from pipeline.storage.lake import dataset_files
@@ -708,31 +709,12 @@ def document_batches(
         cursor.close()
 
 
-_UNITS = {"bytes": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "pib": 2**50}
-_UNITS |= {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15}
-
-
-def _limit_parts(spelled: str) -> tuple[str, str] | None:
-    """A memory limit as DuckDB spells or accepts it ("366.2 MiB", "160MB"): its number and its unit
-    (as written; "" for bytes); None if it is not one."""
-    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]*)\s*", spelled)
-    if not match or match.group(2).lower() not in _UNITS | {"": 1}:
-        return None
-    return match.group(1), match.group(2)
-
-
-def _limit_bytes(spelled: str) -> float | None:
-    """A memory limit as DuckDB spells or accepts it, in bytes; None if it is not one."""
-    parts = _limit_parts(spelled)
-    return float(parts[0]) * _UNITS[parts[1].lower() or "bytes"] if parts else None
-
-
 def _lower_memory_limit(cursor: duckdb.DuckDBPyConnection, limit: str) -> str | None:
     """Set DuckDB's memory limit to ``limit`` if that is lower than the one it has; returns the limit it
     had (to set back), or None when it was kept: ``limit`` is not lower, or DuckDB refused (it could not
     evict enough to fit: the chunks then render under the limit it had)."""
     before = cursor.execute("select current_setting('memory_limit')").fetchall()[0][0]
-    now, wanted = _limit_bytes(before), _limit_bytes(limit)
+    now, wanted = limit_bytes(before), limit_bytes(limit)
     if now is not None and wanted is not None and wanted >= now:
         return None
     try:
@@ -745,7 +727,7 @@ def _lower_memory_limit(cursor: duckdb.DuckDBPyConnection, limit: str) -> str | 
         return None
     # DuckDB spells the limit cut to one decimal ("300MB" -> "286.1 MiB", 286.102...): set back as spelled, it
     # would read "286.0 MiB"; half a decimal more sets it back within 0.05 of a unit and spelled as before
-    parts = _limit_parts(before)
+    parts = limit_parts(before)
     return f"{float(parts[0]) + 0.05:.2f} {parts[1]}" if parts and "." in parts[0] else before
 
 
