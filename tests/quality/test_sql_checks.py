@@ -160,3 +160,39 @@ def test_key_checks_in_hash_partitions_count_the_same_duplicates(project, monkey
     sql, gx = _both(project, con, "select * from t", expectations, "kp")
     assert _same(sql, gx) == []
     assert [(e.unexpected_count, e.success) for e in sql.expectations] == whole == [(5, False), (4, False)]
+
+
+def test_key_partitions_follow_duckdbs_memory_limit(monkeypatch):
+    from pipeline.quality import sql_checks
+
+    con = duckdb.connect()
+    con.execute("set memory_limit = '500MB'")
+    at_500 = sql_checks.key_partition_rows(con)
+    con.execute("set memory_limit = '96MB'")
+    at_96 = sql_checks.key_partition_rows(con)
+    # DuckDB keeps the limit as it spells it ("476.8 MiB"): within 0.1% of the bytes asked for
+    assert at_500 == pytest.approx(500 * 10**6 / sql_checks.KEY_BYTES_PER_ROW, rel=1e-3)  # ~8.3M rows
+    assert at_96 == pytest.approx(96 * 10**6 / sql_checks.KEY_BYTES_PER_ROW, rel=1e-3)  # lower limit, smaller
+    monkeypatch.setattr(sql_checks, "KEY_PARTITION_ROWS", 1234)
+    assert sql_checks.key_partition_rows(con) == 1234  # set by hand: whatever the limit
+
+    # evaluate() groups in as many partitions as the limit gives
+    monkeypatch.setattr(sql_checks, "KEY_PARTITION_ROWS", None)
+    monkeypatch.setattr(sql_checks, "MIN_KEY_PARTITION_ROWS", 1)
+    monkeypatch.setattr(sql_checks, "KEY_BYTES_PER_ROW", 30 * 10**6)  # 96MB / 30MB: 3 rows per partition
+    con.execute("create table t as select * from range(10) r(id) union all select 4")  # 11 rows: 4 partitions
+    seen: list[str] = []
+
+    class Counting:
+        def execute(self, sql, *args):
+            seen.append(sql)
+            return con.execute(sql, *args)
+
+    from pipeline.quality.suites import gx_module
+
+    checks = sql_checks.compile_suite(
+        con, "select * from t", [gx_module().expectations.ExpectColumnValuesToBeUnique(column="id")]
+    )
+    [(success, result)] = sql_checks.evaluate(Counting(), "select * from t", checks)
+    assert (success, result["unexpected_count"]) == (False, 2)
+    assert sum("% 4 = " in sql for sql in seen) == 4
