@@ -9,14 +9,14 @@ history as (
 final as (
     select
         coalesce(merged.surviving_id, history.author_id) as author_id,
-        author_id as listed_author_id,
-        as_of,
-        trust_score,
-        trust_tier,
-        verification_level,
-        claim_status,
-        model_version,
-        components
+        history.author_id as listed_author_id,
+        history.as_of,
+        history.trust_score,
+        history.trust_tier,
+        history.verification_level,
+        history.claim_status,
+        history.model_version,
+        history.components
     from history
     left join merged_author_ids() as merged on merged.merged_id = history.author_id
 )

@@ -8,14 +8,14 @@ events as (
 
 final as (
     select
-        event_id,
-        type as event_type,
+        events.event_id,
+        events.type as event_type,
         coalesce(merged.surviving_id, events.author_id) as author_id,
-        actor_id,
-        occurred_at,
-        source_file,
-        line_number,
-        ingest_date
+        events.actor_id,
+        events.occurred_at,
+        events.source_file,
+        events.line_number,
+        events.ingest_date
     from events
     left join merged_author_ids() as merged on merged.merged_id = events.author_id
 )
