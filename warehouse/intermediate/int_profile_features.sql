@@ -63,56 +63,75 @@ graph_stats as (
     group by author_id
 ),
 
-author_ids as (
-    select author_id from authors
-    union
-    select author_id from authorships
+per_source as (
+    -- every source's row per author (each source has at most one), stacked and grouped once: one
+    -- aggregate, which spills, instead of a join per source. The joins kept every source's hash
+    -- table in memory until the last one ran: at 2M works the model needed DuckDB's whole 500MB
+    -- limit (out of memory under 450MB); the grouped union builds under 300MB
+    select author_id, 'record' as source, display_name as record_display_name, orcid as record_orcid,
+           openalex_works_count, openalex_cited_by_count, h_index
+    from authors
+    union all by name
+    select *, 'authorships' as source from authorship_stats
+    union all by name
+    select *, 'graph' as source from graph_stats
+    union all by name
+    select *, 'events' as source from event_state
 ),
 
 known as (
-    -- every author: an author record, or an author id on an authorship. Left joins from the ids, not
-    -- a full join of the records with the statistics: with the full join it ran out of memory at 2M
-    -- works under 800MB, with these under 600MB
+    -- every author: an author record, or an author id on an authorship (graph statistics and
+    -- platform events of no such author are dropped)
     select
-        author_ids.author_id,
-        authors.author_id as record_author_id,
-        authors.display_name as record_display_name,
-        authors.orcid as record_orcid,
-        authors.openalex_works_count,
-        authors.openalex_cited_by_count,
-        authors.h_index,
-        authorship_stats.* exclude (author_id)
-    from author_ids
-    left join authors on authors.author_id = author_ids.author_id
-    left join authorship_stats on authorship_stats.author_id = author_ids.author_id
+        author_id,
+        bool_or(source = 'record') as has_record,
+        any_value(record_display_name) as record_display_name,
+        any_value(record_orcid) as record_orcid,
+        any_value(openalex_works_count) as openalex_works_count,
+        any_value(openalex_cited_by_count) as openalex_cited_by_count,
+        any_value(h_index) as h_index,
+        any_value(works_count) as works_count,
+        any_value(cited_by_count) as cited_by_count,
+        any_value(first_publication_year) as first_publication_year,
+        any_value(last_publication_year) as last_publication_year,
+        any_value(display_name) as display_name,
+        any_value(orcid) as orcid,
+        any_value(is_name_only) as is_name_only,
+        any_value(topics_count) as topics_count,
+        any_value(collaborators_count) as collaborators_count,
+        any_value(close_collaborators_count) as close_collaborators_count,
+        any_value(followers_count) as followers_count,
+        any_value(is_claimed) as is_claimed,
+        any_value(is_verified) as is_verified
+    from per_source
+    group by author_id
+    having bool_or(source in ('record', 'authorships'))
 ),
 
 final as (
     select
-        known.author_id,
-        coalesce(known.record_display_name, known.display_name) as display_name,
-        coalesce(known.record_orcid, known.orcid) as orcid,
-        coalesce(known.works_count, 0)::bigint as works_count,
-        coalesce(known.cited_by_count, 0)::bigint as cited_by_count,
-        known.openalex_works_count,
-        known.openalex_cited_by_count,
-        known.h_index,
-        known.first_publication_year,
-        known.last_publication_year,
-        coalesce(graph_stats.topics_count, 0)::bigint as topics_count,
-        coalesce(graph_stats.collaborators_count, 0)::bigint as collaborators_count,
-        coalesce(graph_stats.close_collaborators_count, 0)::bigint as close_collaborators_count,
-        coalesce(event_state.followers_count, 0)::bigint as followers_count,
-        case when event_state.is_claimed then 'claimed' else 'unclaimed' end as claim_status,
+        author_id,
+        coalesce(record_display_name, display_name) as display_name,
+        coalesce(record_orcid, orcid) as orcid,
+        coalesce(works_count, 0)::bigint as works_count,
+        coalesce(cited_by_count, 0)::bigint as cited_by_count,
+        openalex_works_count,
+        openalex_cited_by_count,
+        h_index,
+        first_publication_year,
+        last_publication_year,
+        coalesce(topics_count, 0)::bigint as topics_count,
+        coalesce(collaborators_count, 0)::bigint as collaborators_count,
+        coalesce(close_collaborators_count, 0)::bigint as close_collaborators_count,
+        coalesce(followers_count, 0)::bigint as followers_count,
+        case when is_claimed then 'claimed' else 'unclaimed' end as claim_status,
         case
-            when event_state.is_claimed and event_state.is_verified then 'L3'
-            when coalesce(known.record_orcid, known.orcid) is not null then 'L2'
-            when known.is_name_only and known.record_author_id is null then 'L0'
+            when is_claimed and is_verified then 'L3'
+            when coalesce(record_orcid, orcid) is not null then 'L2'
+            when is_name_only and not has_record then 'L0'
             else 'L1'  -- an OpenAlex author id
         end as verification_level
     from known
-    left join graph_stats on graph_stats.author_id = known.author_id
-    left join event_state on event_state.author_id = known.author_id
 )
 
 select * from final
