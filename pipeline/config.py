@@ -159,7 +159,8 @@ class Settings(BaseSettings):
         default="500MB",
         description="DuckDB memory limit of the warehouse build and gate: they spill to DIR's temp folder beyond "
         "it, so memory stays flat as the lake grows (a 2M-works build alone peaks at ~700 MB RSS under 500MB, "
-        "as fast as under 800MB, and builds under 400MB, ~10% slower); a fixed size, not a share of the machine's RAM; empty: DuckDB's default (80% of RAM)",
+        "as fast as under 800MB, and builds under 400MB, ~10% slower); a fixed size, not a share of the "
+        "machine's RAM; empty: DuckDB's default (80% of RAM)",
     )
     export_memory_limit: str | None = Field(
         default="384MB",

@@ -40,6 +40,7 @@ EXAMPLES = 20  # GX's SUMMARY keeps the first 20 unexpected values
 # set: that many rows per partition whatever the limit.
 KEY_BYTES_PER_ROW = 60
 MIN_KEY_PARTITION_ROWS = 100_000
+UNKNOWN_LIMIT_KEY_PARTITION_ROWS = 4_000_000  # a limit DuckDB spells in a way limit_bytes does not read
 KEY_PARTITION_ROWS: int | None = None
 
 
@@ -49,7 +50,7 @@ def key_partition_rows(con: duckdb.DuckDBPyConnection) -> int:
         return KEY_PARTITION_ROWS
     limit = current_limit_bytes(con)
     if limit is None:
-        return 4_000_000
+        return UNKNOWN_LIMIT_KEY_PARTITION_ROWS
     return max(MIN_KEY_PARTITION_ROWS, int(limit // KEY_BYTES_PER_ROW))
 
 
