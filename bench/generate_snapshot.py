@@ -82,13 +82,31 @@ _LAST = (
     "Patel Gupta Kim Lee Park Choi Jung Ivanov Smirnov Kuznetsov Silva Santos Oliveira Souza "
     "Nguyen Tran Pham Okafor Mensah Andersson Johansson Nielsen Hansen Kowalski Nowak Yılmaz Kaya"
 ).split()
-_WORK_TYPES = [("article", 72), ("preprint", 8), ("book-chapter", 6), ("review", 4), ("dataset", 3),
-               ("dissertation", 3), ("book", 2), ("other", 2)]
+_WORK_TYPES = [
+    ("article", 72),
+    ("preprint", 8),
+    ("book-chapter", 6),
+    ("review", 4),
+    ("dataset", 3),
+    ("dissertation", 3),
+    ("book", 2),
+    ("other", 2),
+]
 _COUNTRIES = "US CN GB DE JP FR IN IT CA AU ES KR BR NL SE CH RU PL TR IR BE DK NO FI IL MX ZA NG EG SG".split()
 _INST_TYPES = ["education", "education", "education", "healthcare", "company", "government", "facility", "nonprofit"]
 _SOURCE_TYPES = ["journal"] * 8 + ["repository", "conference", "book series"]
-_PUBLISHERS = ["Elsevier BV", "Springer Science+Business Media", "Wiley", "Taylor & Francis", "IEEE",
-               "Oxford University Press", "MDPI", "Frontiers Media", "SAGE Publishing", "American Chemical Society"]
+_PUBLISHERS = [
+    "Elsevier BV",
+    "Springer Science+Business Media",
+    "Wiley",
+    "Taylor & Francis",
+    "IEEE",
+    "Oxford University Press",
+    "MDPI",
+    "Frontiers Media",
+    "SAGE Publishing",
+    "American Chemical Society",
+]
 _LICENSES = [None, None, "cc-by", "cc-by-nc", "cc-by-nc-nd", "other-oa"]
 _OA_STATUS = ["closed", "closed", "green", "gold", "hybrid", "bronze", "diamond"]
 _DOMAINS = [("1", "Life Sciences"), ("2", "Social Sciences"), ("3", "Physical Sciences"), ("4", "Health Sciences")]
@@ -130,65 +148,83 @@ def build_pools() -> Pools:
     subfields = []
     for s in range(240):
         fld = fields[s % len(fields)]
-        subfields.append((f"{fld[0]}{s // len(fields) + 1:02d}", _title_case([_word(rng, 2, 4), _word(rng, 2, 4)]), fld))
+        subfields.append(
+            (f"{fld[0]}{s // len(fields) + 1:02d}", _title_case([_word(rng, 2, 4), _word(rng, 2, 4)]), fld)
+        )
     topics = []
     for t in range(1500):
         sub = subfields[rng.randrange(len(subfields))]
         fld, dom = sub[2], sub[2][2]
-        topics.append({
-            "id": f"{OA}T{10000 + t}",
-            "display_name": _title_case([_word(rng, 2, 4), _word(rng, 2, 3), "and", _word(rng, 2, 4), _word(rng, 2, 3)]),
-            "subfield": {"id": f"{OA}subfields/{sub[0]}", "display_name": sub[1]},
-            "field": {"id": f"{OA}fields/{fld[0]}", "display_name": fld[1]},
-            "domain": {"id": f"{OA}domains/{dom[0]}", "display_name": dom[1]},
-        })
+        topics.append(
+            {
+                "id": f"{OA}T{10000 + t}",
+                "display_name": _title_case(
+                    [_word(rng, 2, 4), _word(rng, 2, 3), "and", _word(rng, 2, 4), _word(rng, 2, 3)]
+                ),
+                "subfield": {"id": f"{OA}subfields/{sub[0]}", "display_name": sub[1]},
+                "field": {"id": f"{OA}fields/{fld[0]}", "display_name": fld[1]},
+                "domain": {"id": f"{OA}domains/{dom[0]}", "display_name": dom[1]},
+            }
+        )
 
     institutions = []
     for _i in range(3000):
         country = rng.choice(_COUNTRIES)
         iid = f"{OA}I{rng.randrange(10**8, 10**10)}"
-        institutions.append({
-            "id": iid,
-            "display_name": _title_case(["University", "of", _word(rng, 2, 4)]) if rng.random() < 0.7
-            else _title_case([_word(rng, 2, 4), "Institute", "of", _word(rng, 2, 3)]),
-            "ror": f"https://ror.org/0{rng.randrange(16**8):08x}",
-            "country_code": country,
-            "type": rng.choice(_INST_TYPES),
-            "lineage": [iid],
-        })
+        institutions.append(
+            {
+                "id": iid,
+                "display_name": _title_case(["University", "of", _word(rng, 2, 4)])
+                if rng.random() < 0.7
+                else _title_case([_word(rng, 2, 4), "Institute", "of", _word(rng, 2, 3)]),
+                "ror": f"https://ror.org/0{rng.randrange(16**8):08x}",
+                "country_code": country,
+                "type": rng.choice(_INST_TYPES),
+                "lineage": [iid],
+            }
+        )
 
     sources = []
     for _ in range(4000):
         issn = f"{rng.randrange(10000):04d}-{rng.randrange(1000):03d}{rng.choice('0123456789X')}"
-        sources.append({
-            "id": f"{OA}S{rng.randrange(10**8, 10**10)}",
-            "display_name": _title_case(["Journal", "of", _word(rng, 2, 4), _word(rng, 2, 4)]),
-            "issn_l": issn,
-            "issn": [issn, f"{rng.randrange(10000):04d}-{rng.randrange(10000):04d}"],
-            "is_oa": rng.random() < 0.2,
-            "is_in_doaj": rng.random() < 0.15,
-            "is_indexed_in_scopus": rng.random() < 0.6,
-            "is_core": rng.random() < 0.5,
-            "host_organization": f"{OA}P{rng.randrange(10**9, 10**10)}",
-            "host_organization_name": rng.choice(_PUBLISHERS),
-            "host_organization_lineage": [f"{OA}P{rng.randrange(10**9, 10**10)}"],
-            "host_organization_lineage_names": [rng.choice(_PUBLISHERS)],
-            "type": rng.choice(_SOURCE_TYPES),
-        })
+        sources.append(
+            {
+                "id": f"{OA}S{rng.randrange(10**8, 10**10)}",
+                "display_name": _title_case(["Journal", "of", _word(rng, 2, 4), _word(rng, 2, 4)]),
+                "issn_l": issn,
+                "issn": [issn, f"{rng.randrange(10000):04d}-{rng.randrange(10000):04d}"],
+                "is_oa": rng.random() < 0.2,
+                "is_in_doaj": rng.random() < 0.15,
+                "is_indexed_in_scopus": rng.random() < 0.6,
+                "is_core": rng.random() < 0.5,
+                "host_organization": f"{OA}P{rng.randrange(10**9, 10**10)}",
+                "host_organization_name": rng.choice(_PUBLISHERS),
+                "host_organization_lineage": [f"{OA}P{rng.randrange(10**9, 10**10)}"],
+                "host_organization_lineage_names": [rng.choice(_PUBLISHERS)],
+                "type": rng.choice(_SOURCE_TYPES),
+            }
+        )
 
-    concepts = [{
-        "id": f"{OA}C{rng.randrange(10**6, 10**10)}",
-        "wikidata": f"https://www.wikidata.org/wiki/Q{rng.randrange(10**3, 10**8)}",
-        "display_name": _title_case([_word(rng, 2, 4)] * 1 + ([_word(rng, 2, 3)] if rng.random() < 0.5 else [])),
-        "level": rng.randint(0, 5),
-    } for _ in range(5000)]
+    concepts = [
+        {
+            "id": f"{OA}C{rng.randrange(10**6, 10**10)}",
+            "wikidata": f"https://www.wikidata.org/wiki/Q{rng.randrange(10**3, 10**8)}",
+            "display_name": _title_case([_word(rng, 2, 4)] * 1 + ([_word(rng, 2, 3)] if rng.random() < 0.5 else [])),
+            "level": rng.randint(0, 5),
+        }
+        for _ in range(5000)
+    ]
     keywords = []
     for _ in range(3000):
         name = " ".join(_word(rng, 2, 3) for _ in range(rng.randint(1, 3)))
         keywords.append({"id": f"{OA}keywords/{name.replace(' ', '-')}", "display_name": name})
-    funders = [{"funder": f"{OA}F{rng.randrange(10**9, 10**10)}",
-                "funder_display_name": _title_case(["National", _word(rng, 2, 4), "Foundation"])}
-               for _ in range(300)]
+    funders = [
+        {
+            "funder": f"{OA}F{rng.randrange(10**9, 10**10)}",
+            "funder_display_name": _title_case(["National", _word(rng, 2, 4), "Foundation"]),
+        }
+        for _ in range(300)
+    ]
     return Pools(vocab, cum, topics, institutions, sources, concepts, keywords, funders)
 
 
@@ -275,12 +311,16 @@ def work_id_of(cfg: Config, index: int, bounds: list[tuple[int, int]] | None = N
 # ------------------------------------------------------------------------------------
 # People: names, ORCIDs, institutions and productivity, all derived from (seed, author index)
 # ------------------------------------------------------------------------------------
-_GIVEN_SYLLABLES = "a e i o u ka ri na lo mi sa ta de el an ya ro li ha ne mo ju vi ze be ca da fe ga jo ke le " \
+_GIVEN_SYLLABLES = (
+    "a e i o u ka ri na lo mi sa ta de el an ya ro li ha ne mo ju vi ze be ca da fe ga jo ke le "
     "ma ni pa ra se ti va wo xi yu zo bo chi fu ho ki ku me nu pe ru so te ul ve yo zu ar en ir on us".split()
+)
 _NAME_ENDINGS = ["", "", "", "n", "a", "o", "r", "s", "l", "h", "e", "i"]
-_SURNAME_SYLLABLES = "ab ac ad ag al am an ar as at ba be bo bra ca ce cho da de di do dra el em en er es fa fe " \
-    "fo ga ge go gra ha he ho hu ka ke ki ko kra la le li lo lu ma me mi mo mu na ne ni no nu or os pa pe po " \
+_SURNAME_SYLLABLES = (
+    "ab ac ad ag al am an ar as at ba be bo bra ca ce cho da de di do dra el em en er es fa fe "
+    "fo ga ge go gra ha he ho hu ka ke ki ko kra la le li lo lu ma me mi mo mu na ne ni no nu or os pa pe po "
     "ra re ri ro ru sa se si so sto ta te ti to tra tu ul ur va ve vi vo wa we wi ya yo za ze zi zo".split()
+)
 _SURNAME_ENDINGS = ["", "", "n", "s", "r", "k", "ez", "ov", "ski", "sen", "son", "er", "ini", "oto", "ic", "ang"]
 # Share of authors drawn from the short lists of real (common) names above; the rest get a name from
 # the large synthetic pools, so two different authors rarely share a normalised name.
@@ -300,7 +340,9 @@ def name_pools() -> tuple[list[str], list[str]]:
             given[name.capitalize()] = None
     surnames: dict[str, None] = {}
     while len(surnames) < N_SURNAMES:
-        name = "".join(rng.choice(_SURNAME_SYLLABLES) for _ in range(rng.choice((1, 2, 2, 3)))) + rng.choice(_SURNAME_ENDINGS)
+        name = "".join(rng.choice(_SURNAME_SYLLABLES) for _ in range(rng.choice((1, 2, 2, 3)))) + rng.choice(
+            _SURNAME_ENDINGS
+        )
         if len(name) >= 3 and name.capitalize() not in real_last:
             surnames[name.capitalize()] = None
     return list(given), list(surnames)
@@ -349,8 +391,11 @@ def _mix_np(seed: int, index, salt: int):
 
     m = 2**64 - 1
     with np.errstate(over="ignore"):
-        z = (np.uint64(seed * 0x9E3779B97F4A7C15 & m) + index.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9)
-             + np.uint64(salt * 0x94D049BB133111EB & m))
+        z = (
+            np.uint64(seed * 0x9E3779B97F4A7C15 & m)
+            + index.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9)
+            + np.uint64(salt * 0x94D049BB133111EB & m)
+        )
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         return z ^ (z >> np.uint64(31))
@@ -423,15 +468,19 @@ _FRAGMENTS_OWNER: list[Config] = []
 
 
 def _authorship_body(author_id: str, name: str, orcid: str | None, insts: list[dict]) -> bytes:
-    body = _ENCODE({
-        "author": {"id": author_id, "display_name": name, "orcid": orcid},
-        "institutions": insts,
-        "countries": sorted({i["country_code"] for i in insts}),
-        "raw_author_name": name,
-        "raw_affiliation_strings": [f"{i['display_name']}, {i['country_code']}" for i in insts],
-        "affiliations": [{"raw_affiliation_string": f"{i['display_name']}, {i['country_code']}",
-                          "institution_ids": [i["id"]]} for i in insts],
-    })
+    body = _ENCODE(
+        {
+            "author": {"id": author_id, "display_name": name, "orcid": orcid},
+            "institutions": insts,
+            "countries": sorted({i["country_code"] for i in insts}),
+            "raw_author_name": name,
+            "raw_affiliation_strings": [f"{i['display_name']}, {i['country_code']}" for i in insts],
+            "affiliations": [
+                {"raw_affiliation_string": f"{i['display_name']}, {i['country_code']}", "institution_ids": [i["id"]]}
+                for i in insts
+            ],
+        }
+    )
     return body[1:-1]
 
 
@@ -451,9 +500,11 @@ def authorship_fragment(cfg: Config, a: int) -> tuple[bytes, tuple[str, ...], tu
     return hit
 
 
-_POSITION = {(True, False): b'{"author_position":"first","is_corresponding":true,',
-             (False, False): b'{"author_position":"middle","is_corresponding":false,',
-             (False, True): b'{"author_position":"last","is_corresponding":false,'}
+_POSITION = {
+    (True, False): b'{"author_position":"first","is_corresponding":true,',
+    (False, False): b'{"author_position":"middle","is_corresponding":false,',
+    (False, True): b'{"author_position":"last","is_corresponding":false,',
+}
 
 
 def authors_per_work(cfg: Config, rng: random.Random) -> int:
@@ -531,8 +582,11 @@ def make_work(cfg: Config, index: int, updated: date, bounds) -> dict:
     pub = date(year, 1, 1) + timedelta(days=int(r() * 365))
     wtype = _TYPE_NAMES[bisect_right(_TYPE_CUM, r() * _TYPE_CUM[-1])]
     bits = _u32s(rng, 12)
-    doi = f"https://doi.org/10.{1000 + bits[0] % 99000}/{p.vocab[bits[11] % len(p.vocab)]}.{year}.{bits[1] % 10**6}" \
-        if r() < 0.8 else None
+    doi = (
+        f"https://doi.org/10.{1000 + bits[0] % 99000}/{p.vocab[bits[11] % len(p.vocab)]}.{year}.{bits[1] % 10**6}"
+        if r() < 0.8
+        else None
+    )
     title = _title_case(rng.choices(p.vocab, cum_weights=p.vocab_cum, k=6 + int(r() * 11)))
     cited = int(rng.paretovariate(1.2)) - 1 if r() < 0.8 else 0
     cited = min(cited * 3, 50_000)
@@ -575,12 +629,16 @@ def make_work(cfg: Config, index: int, updated: date, bounds) -> dict:
     locations = [primary] + [_location(r, None, None, wid) for _ in range(int(r() * 3))]
     oa = primary["is_oa"]
     n_refs = max(0, int(rng.gauss(20, 6)))
-    concepts = [{**p.concepts[c % len(p.concepts)], "score": round(0.2 + r() * 0.7, 6)}
-                for c in bits[3:3 + 5 + int(r() * 6)]]
-    keywords = [{**p.keywords[int(r() * len(p.keywords))], "score": round(0.3 + r() * 0.4, 6)}
-                for _ in range(2 + int(r() * 4))]
-    grants = [{**p.funders[int(r() * len(p.funders))], "award_id": str(1_000_000 + int(r() * 9_000_000))}
-              for _ in range(int(r() * 3))]
+    concepts = [
+        {**p.concepts[c % len(p.concepts)], "score": round(0.2 + r() * 0.7, 6)} for c in bits[3 : 3 + 5 + int(r() * 6)]
+    ]
+    keywords = [
+        {**p.keywords[int(r() * len(p.keywords))], "score": round(0.3 + r() * 0.4, 6)} for _ in range(2 + int(r() * 4))
+    ]
+    grants = [
+        {**p.funders[int(r() * len(p.funders))], "award_id": str(1_000_000 + int(r() * 9_000_000))}
+        for _ in range(int(r() * 3))
+    ]
     work_url = f"{OA}W{wid}"
     created = min(pub + timedelta(days=int(r() * 60)), updated)
     abstracts = abstract_pool()
@@ -601,8 +659,12 @@ def make_work(cfg: Config, index: int, updated: date, bounds) -> dict:
         "type": wtype,
         "type_crossref": "journal-article" if wtype == "article" else wtype,
         "indexed_in": ["crossref", "pubmed"] if r() < 0.3 else ["crossref"],
-        "open_access": {"is_oa": oa, "oa_status": _OA_STATUS[int(r() * len(_OA_STATUS))] if oa else "closed",
-                        "oa_url": primary["pdf_url"], "any_repository_has_fulltext": r() < 0.2},
+        "open_access": {
+            "is_oa": oa,
+            "oa_status": _OA_STATUS[int(r() * len(_OA_STATUS))] if oa else "closed",
+            "oa_url": primary["pdf_url"],
+            "any_repository_has_fulltext": r() < 0.2,
+        },
         "authorships": authorships,
         "institution_assertions": [],
         "countries_distinct_count": len(countries_all),
@@ -615,11 +677,18 @@ def make_work(cfg: Config, index: int, updated: date, bounds) -> dict:
         "has_fulltext": r() < 0.5,
         "fulltext_origin": None,
         "cited_by_count": cited,
-        "citation_normalized_percentile": {"value": round(r(), 6), "is_in_top_1_percent": False,
-                                           "is_in_top_10_percent": r() < 0.1},
+        "citation_normalized_percentile": {
+            "value": round(r(), 6),
+            "is_in_top_1_percent": False,
+            "is_in_top_10_percent": r() < 0.1,
+        },
         "cited_by_percentile_year": {"min": bits[5] % 91, "max": 90 + bits[6] % 11},
-        "biblio": {"volume": str(1 + bits[7] % 300), "issue": str(1 + bits[8] % 12),
-                   "first_page": str(1 + bits[9] % 2000), "last_page": str(2000 + bits[10] % 101)},
+        "biblio": {
+            "volume": str(1 + bits[7] % 300),
+            "issue": str(1 + bits[8] % 12),
+            "first_page": str(1 + bits[9] % 2000),
+            "last_page": str(2000 + bits[10] % 101),
+        },
         "is_retracted": r() < 0.001,
         "is_paratext": False,
         "primary_topic": topics[0],
@@ -641,7 +710,7 @@ def make_work(cfg: Config, index: int, updated: date, bounds) -> dict:
         "cited_by_api_url": f"https://api.openalex.org/works?filter=cites:W{wid}",
         "counts_by_year": _counts_by_year(r, year, cited),
         "updated_date": f"{updated.isoformat()}T{stamp // 3_600_000_000:02d}:{stamp // 60_000_000 % 60:02d}:"
-                        f"{stamp // 1_000_000 % 60:02d}.{stamp % 1_000_000:06d}",
+        f"{stamp // 1_000_000 % 60:02d}.{stamp % 1_000_000:06d}",
         "created_date": created.isoformat(),
     }
 
@@ -673,17 +742,27 @@ def make_author(cfg: Config, a: int, updated: date) -> dict:
         "display_name_alternatives": [name, f"{parts[0][0]}. {parts[-1]}", f"{parts[-1]}, {parts[0]}"],
         "works_count": works_count,
         "cited_by_count": cited,
-        "summary_stats": {"2yr_mean_citedness": round(r() * 6, 4), "h_index": min(works_count, int(r() * 61)),
-                          "i10_index": min(works_count, int(r() * 81))},
+        "summary_stats": {
+            "2yr_mean_citedness": round(r() * 6, 4),
+            "h_index": min(works_count, int(r() * 61)),
+            "i10_index": min(works_count, int(r() * 81)),
+        },
         "ids": {"openalex": url, "orcid": orcid},
-        "affiliations": [{"institution": i, "years": sorted(rng.sample(range(first_year, 2026), min(3, 2026 - first_year)),
-                                                            reverse=True)} for i in insts],
+        "affiliations": [
+            {
+                "institution": i,
+                "years": sorted(rng.sample(range(first_year, 2026), min(3, 2026 - first_year)), reverse=True),
+            }
+            for i in insts
+        ],
         "last_known_institutions": insts,
         "topics": topics,
         "topic_share": [{**t, "value": round(r() / 100, 7)} for t in home],
         "x_concepts": [{**concepts[int(r() * len(concepts))], "score": round(10 + r() * 80, 1)} for _ in range(5)],
-        "counts_by_year": [{"year": y, "works_count": int(r() * 6), "cited_by_count": int(r() * 51)}
-                           for y in range(2025, max(first_year, 2012) - 1, -1)],
+        "counts_by_year": [
+            {"year": y, "works_count": int(r() * 6), "cited_by_count": int(r() * 51)}
+            for y in range(2025, max(first_year, 2012) - 1, -1)
+        ],
         "works_api_url": f"https://api.openalex.org/works?filter=author.id:A{AUTHOR_BASE + a}",
         "updated_date": f"{updated.isoformat()}T{int(r() * 24):02d}:{int(r() * 60):02d}:00.000000",
         "created_date": "2023-07-21",
@@ -720,31 +799,69 @@ def _write_part(args: tuple) -> tuple[str, int, int]:
 
 
 def _manifest(entity: str, written: list[tuple[str, int, int]]) -> dict:
-    entries = [{"url": f"s3://openalex/data/{entity}/{rel}", "meta": {"content_length": size, "record_count": n}}
-               for rel, size, n in sorted(written)]
-    return {"entries": entries, "meta": {"content_length": sum(e["meta"]["content_length"] for e in entries),
-                                         "record_count": sum(e["meta"]["record_count"] for e in entries)}}
+    entries = [
+        {"url": f"s3://openalex/data/{entity}/{rel}", "meta": {"content_length": size, "record_count": n}}
+        for rel, size, n in sorted(written)
+    ]
+    return {
+        "entries": entries,
+        "meta": {
+            "content_length": sum(e["meta"]["content_length"] for e in entries),
+            "record_count": sum(e["meta"]["record_count"] for e in entries),
+        },
+    }
 
 
-def generate(out: Path, *, works: int, authors: int | None = None, seed: int = 1, per_part: int = 20_000,
-             partitions: int = 4, author_partitions: int = 2, dup_rate: float = 0.02, merged: int | None = None,
-             hyper_rate: float = 0.001, abstract_rate: float = 0.6, jobs: int = 1, level: int = 1, log=print) -> dict:
+def generate(
+    out: Path,
+    *,
+    works: int,
+    authors: int | None = None,
+    seed: int = 1,
+    per_part: int = 20_000,
+    partitions: int = 4,
+    author_partitions: int = 2,
+    dup_rate: float = 0.02,
+    merged: int | None = None,
+    hyper_rate: float = 0.001,
+    abstract_rate: float = 0.6,
+    jobs: int = 1,
+    level: int = 1,
+    log=print,
+) -> dict:
     """Write the snapshot under ``out``; return a summary dict (also written to OUT/bench_snapshot.json)."""
     n_authors = authors if authors is not None else max(50, int(works * 0.6))
     merged = merged if merged is not None else max(1, n_authors // 2000)
-    cfg = Config(seed=seed, works=Layout(works, partitions, per_part),
-                 authors=Layout(n_authors, author_partitions, per_part),
-                 n_authors=n_authors, dup_rate=dup_rate, merged=merged, hyper_rate=hyper_rate,
-                 abstract_rate=abstract_rate)
+    cfg = Config(
+        seed=seed,
+        works=Layout(works, partitions, per_part),
+        authors=Layout(n_authors, author_partitions, per_part),
+        n_authors=n_authors,
+        dup_rate=dup_rate,
+        merged=merged,
+        hyper_rate=hyper_rate,
+        abstract_rate=abstract_rate,
+    )
     out = Path(out)
     if (out / "data").exists():
         raise SystemExit(f"{out}/data already exists; pick an empty folder")
     started = time.perf_counter()
-    summary: dict = {"works": works, "authors": n_authors, "seed": seed, "shape": SHAPE, "merged_ids": merged,
-                     "dup_rate": dup_rate, "hyper_rate": hyper_rate, "abstract_rate": abstract_rate,
-                     "per_part": per_part, "gzip_level": level}
-    tasks = {entity: [(cfg, entity, str(out), p, k, s, e, level) for p, k, s, e in layout.parts()]
-             for entity, layout in (("authors", cfg.authors), ("works", cfg.works))}
+    summary: dict = {
+        "works": works,
+        "authors": n_authors,
+        "seed": seed,
+        "shape": SHAPE,
+        "merged_ids": merged,
+        "dup_rate": dup_rate,
+        "hyper_rate": hyper_rate,
+        "abstract_rate": abstract_rate,
+        "per_part": per_part,
+        "gzip_level": level,
+    }
+    tasks = {
+        entity: [(cfg, entity, str(out), p, k, s, e, level) for p, k, s, e in layout.parts()]
+        for entity, layout in (("authors", cfg.authors), ("works", cfg.works))
+    }
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
     try:
         for entity, entity_tasks in tasks.items():
@@ -789,42 +906,73 @@ def name_collisions(seed: int, n_authors: int) -> dict:
     """How many of ``n_authors`` authors share their normalised name with at least one other."""
     from collections import Counter
 
-    cfg = Config(seed=seed, works=Layout(1, 1, 1), authors=Layout(n_authors, 1, n_authors), n_authors=n_authors,
-                 dup_rate=0.0, merged=0)
+    cfg = Config(
+        seed=seed,
+        works=Layout(1, 1, 1),
+        authors=Layout(n_authors, 1, n_authors),
+        n_authors=n_authors,
+        dup_rate=0.0,
+        merged=0,
+    )
     counts = Counter(normalised_name(author_name(cfg, a)) for a in range(n_authors))
     shared = sum(c for c in counts.values() if c > 1)
-    return {"authors": n_authors, "distinct_names": len(counts), "authors_sharing_a_name": shared,
-            "share": round(shared / n_authors, 5), "largest_group": max(counts.values()),
-            "most_common": counts.most_common(3)}
+    return {
+        "authors": n_authors,
+        "distinct_names": len(counts),
+        "authors_sharing_a_name": shared,
+        "share": round(shared / n_authors, 5),
+        "largest_group": max(counts.values()),
+        "most_common": counts.most_common(3),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, required=not ({"--name-stats"} & set(sys.argv)), help="output folder (gets data/...)")
+    parser.add_argument(
+        "--out", type=Path, required=not ({"--name-stats"} & set(sys.argv)), help="output folder (gets data/...)"
+    )
     parser.add_argument("--works", type=int, default=100_000, help="work records to write")
     parser.add_argument("--authors", type=int, default=None, help="author records [default: 0.6 x works]")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--per-part", type=int, default=20_000, help="records per part file")
     parser.add_argument("--partitions", type=int, default=4, help="updated_date partitions of works")
-    parser.add_argument("--dup-rate", type=float, default=0.02,
-                        help="share of work records that re-issue a work of the previous partition")
-    parser.add_argument("--hyper-rate", type=float, default=0.001,
-                        help="share of works with 100-400 authors (consortium papers)")
+    parser.add_argument(
+        "--dup-rate",
+        type=float,
+        default=0.02,
+        help="share of work records that re-issue a work of the previous partition",
+    )
+    parser.add_argument(
+        "--hyper-rate", type=float, default=0.001, help="share of works with 100-400 authors (consortium papers)"
+    )
     parser.add_argument("--abstract-rate", type=float, default=0.6, help="share of works with an abstract")
     parser.add_argument("--merged", type=int, default=None, help="merged author ids [default: authors/2000]")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel part writers")
     parser.add_argument("--level", type=int, default=1, help="gzip level (1: fast to write, ~15%% bigger than 6)")
-    parser.add_argument("--name-stats", action="store_true",
-                        help="only print how many authors share their normalised name with another author")
+    parser.add_argument(
+        "--name-stats",
+        action="store_true",
+        help="only print how many authors share their normalised name with another author",
+    )
     args = parser.parse_args(argv)
     if args.name_stats:
         n_authors = args.authors if args.authors is not None else max(50, int(args.works * 0.6))
         print(json.dumps(name_collisions(args.seed, n_authors), indent=2))
         return 0
-    summary = generate(args.out, works=args.works, authors=args.authors, seed=args.seed, per_part=args.per_part,
-                       partitions=args.partitions, dup_rate=args.dup_rate, merged=args.merged,
-                       hyper_rate=args.hyper_rate, abstract_rate=args.abstract_rate, jobs=args.jobs,
-                       level=args.level)
+    summary = generate(
+        args.out,
+        works=args.works,
+        authors=args.authors,
+        seed=args.seed,
+        per_part=args.per_part,
+        partitions=args.partitions,
+        dup_rate=args.dup_rate,
+        merged=args.merged,
+        hyper_rate=args.hyper_rate,
+        abstract_rate=args.abstract_rate,
+        jobs=args.jobs,
+        level=args.level,
+    )
     print(json.dumps(summary, indent=2))
     return 0
 

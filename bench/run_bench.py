@@ -68,8 +68,10 @@ def target_lines(result: dict) -> list[str]:
     if not p:
         return [f"{n:,} works: `pipeline` not run, targets not checked."]
     if p["wall"] is None:
-        return [f"**{n:,} works: `pipeline run` FAILED (exit {p['failed']}) after {p['failed_after']} s, "
-                f"peak RSS {p['tree_rss_mb']:,.0f} MB: speed and memory targets not met (no complete run).**"]
+        return [
+            f"**{n:,} works: `pipeline run` FAILED (exit {p['failed']}) after {p['failed_after']} s, "
+            f"peak RSS {p['tree_rss_mb']:,.0f} MB: speed and memory targets not met (no complete run).**"
+        ]
     ratio = result["ratio"]
     tree = p["tree_rss_mb"]
     speed = "met" if ratio >= SPEED_TARGET else "missed"
@@ -80,6 +82,7 @@ def target_lines(result: dict) -> list[str]:
         f"**{n:,} works, memory: {memory}.** `pipeline run` peak RSS {tree:,.0f} MB (process tree); target "
         f"<= {MEMORY_TARGET_MB:,} MB (set for 2M works; flatness is judged across sizes by bench/scaling.py).",
     ]
+
 
 # ------------------------------------------------------------------------------------
 # Baseline: the columns the pipeline actually uses, typed up front.
@@ -131,8 +134,15 @@ def child_baseline(snapshot: Path, out_dir: Path, threads: int | None) -> None:
         f"format = 'newline_delimited', compression = 'gzip')) to '{out.as_posix()}' (format parquet, compression zstd)"
     )
     rows = con.execute(f"select count(*) from read_parquet('{out.as_posix()}')").fetchone()[0]
-    print(json.dumps({"rows": rows, "threads": con.execute("select current_setting('threads')").fetchone()[0],
-                      "parquet_bytes": out.stat().st_size}))
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "threads": con.execute("select current_setting('threads')").fetchone()[0],
+                "parquet_bytes": out.stat().st_size,
+            }
+        )
+    )
 
 
 # ------------------------------------------------------------------------------------
@@ -265,18 +275,25 @@ def child_phases(snapshot: Path, data_dir: Path) -> None:
     peak["build: warehouse gate (SQL checks, GX results + Data Docs)"] = peak.get("warehouse gate", 0.0)
     phases["build: export marts to Parquet"] = gate_seconds.get("export", 0.0)
     peak["build: export marts to Parquet"] = rss_mb()
-    phases["build: history + swap"] = (build_end - gate_start) - gate_seconds.get("warehouse", 0.0) - gate_seconds.get(
-        "export", 0.0
+    phases["build: history + swap"] = (
+        (build_end - gate_start) - gate_seconds.get("warehouse", 0.0) - gate_seconds.get("export", 0.0)
     )
-    print(json.dumps({
-        "phases": phases,
-        "peak_rss_mb_after": {k: round(v) for k, v in peak.items() if k in phases},
-        "records": dict(stage_records),
-        "landed": {"records": landing.total("records"), "valid": landing.total("valid"),
-                   "quarantined": landing.total("quarantined")},
-        "row_counts": built.row_counts,
-        "slowest_models": sorted(model_times, key=lambda x: -x[1])[:5],
-    }))
+    print(
+        json.dumps(
+            {
+                "phases": phases,
+                "peak_rss_mb_after": {k: round(v) for k, v in peak.items() if k in phases},
+                "records": dict(stage_records),
+                "landed": {
+                    "records": landing.total("records"),
+                    "valid": landing.total("valid"),
+                    "quarantined": landing.total("quarantined"),
+                },
+                "row_counts": built.row_counts,
+                "slowest_models": sorted(model_times, key=lambda x: -x[1])[:5],
+            }
+        )
+    )
 
 
 # ------------------------------------------------------------------------------------
@@ -287,7 +304,7 @@ def _short_path(filename: str) -> str:
 
     stdlib = sysconfig.get_paths()["stdlib"] + "/"
     if filename.startswith(stdlib):
-        return "stdlib/" + filename[len(stdlib):]
+        return "stdlib/" + filename[len(stdlib) :]
     for marker in ("site-packages/", str(REPO) + "/"):
         if marker in filename:
             return filename.split(marker, 1)[1]
@@ -320,9 +337,17 @@ def child_profile(snapshot: Path, data_dir: Path, top: int) -> None:
     text = profiler.output_text(unicode=False, color=False, show_all=False, short_mode=False)
     lines = [line.rstrip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith(("_", "/"))]
     frames = [line for line in lines if line[:1].isspace() or line[:1].isdigit()]
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "records": report.total("records"),
-                      "by_entity": {e: report.total("records", e) for e in ("works", "authors", "merged_authors")},
-                      "frames": frames[:top]}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu": cpu,
+                "records": report.total("records"),
+                "by_entity": {e: report.total("records", e) for e in ("works", "authors", "merged_authors")},
+                "frames": frames[:top],
+            }
+        )
+    )
 
 
 # ------------------------------------------------------------------------------------
@@ -365,8 +390,15 @@ def measure(cmd: list[str], *, log_dir: Path, name: str, env: dict | None = None
         proc.returncode = os.waitstatus_to_exitcode(status)
     stdout = out_path.read_text(errors="replace")
     stderr = err_path.read_text(errors="replace")
-    return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "tree_rss_mb": tree_peak[0] / 2**20, "rc": proc.returncode,
-            "stdout": stdout, "stderr": stderr, "cpu": usage.ru_utime + usage.ru_stime}
+    return {
+        "wall": wall,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "tree_rss_mb": tree_peak[0] / 2**20,
+        "rc": proc.returncode,
+        "stdout": stdout,
+        "stderr": stderr,
+        "cpu": usage.ru_utime + usage.ru_stime,
+    }
 
 
 def last_json(text: str) -> dict:
@@ -449,6 +481,7 @@ def ensure_snapshot(args, log) -> Path:
 
 def code_version(root: Path) -> str:
     """``<commit>[+uncommitted changes]`` of the measured code, or the folder name if not a checkout."""
+
     def git(*cmd: str) -> str:
         return subprocess.run(["git", "-C", str(root), *cmd], capture_output=True, text=True, check=True).stdout.strip()
 
@@ -478,8 +511,14 @@ def machine() -> dict:
             versions[dist] = md.version(dist)
         except md.PackageNotFoundError:
             versions[dist] = "-"
-    return {"cores": os.cpu_count(), "cpu": cpu, "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(), "os": f"{platform.system()} {platform.release()}", **versions}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        **versions,
+    }
 
 
 def fmt_row(cells: list[str]) -> str:
@@ -488,59 +527,129 @@ def fmt_row(cells: list[str]) -> str:
 
 def render(result: dict) -> str:
     m, s, runs = result["machine"], result["snapshot"], result["contenders"]
-    lines = [BEGIN, "", f"_Generated by `bench/run_bench.py` on {result['when']}; "
-             f"reproduce with `{result['command']}`._", ""]
+    lines = [
+        BEGIN,
+        "",
+        f"_Generated by `bench/run_bench.py` on {result['when']}; reproduce with `{result['command']}`._",
+        "",
+    ]
     lines += [f"Pipeline code measured: {result['code']}.", ""]
-    lines += ["### Machine", "",
-              f"{m['cores']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, {m['os']}; Python {m['python']}, "
-              f"duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, pydantic {m['pydantic']}, "
-              f"great-expectations {m['great-expectations']}, pandas {m['pandas']}. "
-              f"1-min load average when the run started: {result['load_before']}.", ""]
-    lines += ["### Snapshot", "",
-              f"Synthetic (`bench/generate_snapshot.py`, seed {s.get('seed')}): **{s['works']:,} work records** "
-              f"({s.get('distinct_work_ids') or 0:,} distinct ids) in {s['works_files']} part files, "
-              f"{s['works_gz_bytes'] / 1e6:,.1f} MB gz (~{s['works_uncompressed_bytes_sample'] / 1e3:.1f} KB of JSON "
-              f"per work); **{s['authors']:,} author records** in {s['authors_files']} files, "
-              f"{s['authors_gz_bytes'] / 1e6:,.1f} MB gz; merged_ids {s['merged_ids_gz_bytes']} B.", ""]
-    lines += ["### Results", "",
-              fmt_row(["contender", "what it does", "wall s", "works/s", "peak RSS MB (largest process)",
-                       "peak RSS MB (process tree)", "CPU s", "speed vs baseline", "runs (wall s)"]),
-              fmt_row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---"])]
+    lines += [
+        "### Machine",
+        "",
+        f"{m['cores']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, {m['os']}; Python {m['python']}, "
+        f"duckdb {m['duckdb']}, pyarrow {m['pyarrow']}, pydantic {m['pydantic']}, "
+        f"great-expectations {m['great-expectations']}, pandas {m['pandas']}. "
+        f"1-min load average when the run started: {result['load_before']}.",
+        "",
+    ]
+    lines += [
+        "### Snapshot",
+        "",
+        f"Synthetic (`bench/generate_snapshot.py`, seed {s.get('seed')}): **{s['works']:,} work records** "
+        f"({s.get('distinct_work_ids') or 0:,} distinct ids) in {s['works_files']} part files, "
+        f"{s['works_gz_bytes'] / 1e6:,.1f} MB gz (~{s['works_uncompressed_bytes_sample'] / 1e3:.1f} KB of JSON "
+        f"per work); **{s['authors']:,} author records** in {s['authors_files']} files, "
+        f"{s['authors_gz_bytes'] / 1e6:,.1f} MB gz; merged_ids {s['merged_ids_gz_bytes']} B.",
+        "",
+    ]
+    lines += [
+        "### Results",
+        "",
+        fmt_row(
+            [
+                "contender",
+                "what it does",
+                "wall s",
+                "works/s",
+                "peak RSS MB (largest process)",
+                "peak RSS MB (process tree)",
+                "CPU s",
+                "speed vs baseline",
+                "runs (wall s)",
+            ]
+        ),
+        fmt_row(["---", "---", "---:", "---:", "---:", "---:", "---:", "---:", "---"]),
+    ]
     base = runs["baseline"]
     for key, r in runs.items():
         if r.get("wall") is None:
-            lines.append(fmt_row([f"`{key}`", r["label"], f"FAILED (exit {r['failed']}) after {r['failed_after']}",
-                                  "", f"{r['rss_mb']:,.0f}", f"{r['tree_rss_mb']:,.0f}", f"{r['cpu']:.1f}", "", ""]))
+            lines.append(
+                fmt_row(
+                    [
+                        f"`{key}`",
+                        r["label"],
+                        f"FAILED (exit {r['failed']}) after {r['failed_after']}",
+                        "",
+                        f"{r['rss_mb']:,.0f}",
+                        f"{r['tree_rss_mb']:,.0f}",
+                        f"{r['cpu']:.1f}",
+                        "",
+                        "",
+                    ]
+                )
+            )
             continue
         rate = s["works"] / r["wall"]
         ratio = rate / (s["works"] / base["wall"])
         tree = f"{r['tree_rss_mb']:,.0f}" if r.get("tree_rss_mb") else ""
-        lines.append(fmt_row([f"`{key}`", r["label"], f"{r['wall']:.1f}", f"{rate:,.0f}", f"{r['rss_mb']:,.0f}", tree,
-                              f"{r['cpu']:.1f}", f"{ratio:.3f}x", ", ".join(f"{w:.1f}" for w in r["walls"])]))
-    lines += ["", f"works/s = work records in the snapshot / wall seconds of the whole subprocess (interpreter start "
-              f"included); median of the runs listed under 'runs'. Peak RSS (largest process) = `ru_maxrss` of the child "
-              f"from `os.wait4` (the largest of the child and its workers); process tree = the peak of the summed RSS "
-              f"of the child and its worker processes, sampled every 0.1 s. "
-              f"Imports: {result['imports']}.", ""]
-    lines += ["### Targets", ""] + [f"- {line}" for line in target_lines(result)] + [
-        "", f"(The pipeline also lands {s['authors']:,} authors and builds and publishes the warehouse; the phase "
-        "breakdown below, where run, separates those.)", ""]
+        lines.append(
+            fmt_row(
+                [
+                    f"`{key}`",
+                    r["label"],
+                    f"{r['wall']:.1f}",
+                    f"{rate:,.0f}",
+                    f"{r['rss_mb']:,.0f}",
+                    tree,
+                    f"{r['cpu']:.1f}",
+                    f"{ratio:.3f}x",
+                    ", ".join(f"{w:.1f}" for w in r["walls"]),
+                ]
+            )
+        )
+    lines += [
+        "",
+        f"works/s = work records in the snapshot / wall seconds of the whole subprocess (interpreter start "
+        f"included); median of the runs listed under 'runs'. Peak RSS (largest process) = `ru_maxrss` of the child "
+        f"from `os.wait4` (the largest of the child and its workers); process tree = the peak of the summed RSS "
+        f"of the child and its worker processes, sampled every 0.1 s. "
+        f"Imports: {result['imports']}.",
+        "",
+    ]
+    lines += (
+        ["### Targets", ""]
+        + [f"- {line}" for line in target_lines(result)]
+        + [
+            "",
+            f"(The pipeline also lands {s['authors']:,} authors and builds and publishes the warehouse; the phase "
+            "breakdown below, where run, separates those.)",
+            "",
+        ]
+    )
     for key, r in runs.items():
         child = r.get("child") or {}
         if key.startswith("dlt") and child.get("steps"):
             steps = ", ".join(f"{k} {v:.1f}s" for k, v in child["steps"].items())
             counts = ", ".join(f"{k} {v:,}" for k, v in child.get("row_counts", {}).items())
-            lines += [f"`{key}` (dlt {child.get('dlt')}, {child.get('normalize_workers')} normalize workers): "
-                      f"steps {steps}; rows {counts}.", ""]
+            lines += [
+                f"`{key}` (dlt {child.get('dlt')}, {child.get('normalize_workers')} normalize workers): "
+                f"steps {steps}; rows {counts}.",
+                "",
+            ]
 
     phases = result.get("phases")
     if phases and phases.get("phases"):
         total = sum(phases["phases"].values())
-        lines += ["### Where the pipeline's time goes", "",
-                  f"`pipeline.run.land_sources` + `pipeline.run.build` called from Python "
-                  f"(subprocess wall {phases['wall']:.1f}s, peak RSS {phases['rss_mb']:,.0f} MB):", "",
-                  fmt_row(["phase", "s", "share", "rate", "peak RSS so far, MB"]),
-                  fmt_row(["---", "---:", "---:", "---:", "---:"])]
+        lines += [
+            "### Where the pipeline's time goes",
+            "",
+            f"`pipeline.run.land_sources` + `pipeline.run.build` called from Python "
+            f"(subprocess wall {phases['wall']:.1f}s, peak RSS {phases['rss_mb']:,.0f} MB):",
+            "",
+            fmt_row(["phase", "s", "share", "rate", "peak RSS so far, MB"]),
+            fmt_row(["---", "---:", "---:", "---:", "---:"]),
+        ]
         peaks = phases.get("peak_rss_mb_after", {})
         for name, secs in phases["phases"].items():
             rate = ""
@@ -555,9 +664,12 @@ def render(result: dict) -> str:
         if land_works:
             best = max(s["works"] / r["wall"] for k, r in runs.items() if k.startswith("baseline"))
             works_rate = phases["records"]["works"] / land_works
-            lines += [f"Landing the works alone (no imports, authors, gates or build; all cores) runs at {works_rate:,.0f} "
-                      f"works/s, {works_rate / best:.2f}x the fastest baseline ({best:,.0f} works/s, whose figure "
-                      f"still includes interpreter start).", ""]
+            lines += [
+                f"Landing the works alone (no imports, authors, gates or build; all cores) runs at {works_rate:,.0f} "
+                f"works/s, {works_rate / best:.2f}x the fastest baseline ({best:,.0f} works/s, whose figure "
+                f"still includes interpreter start).",
+                "",
+            ]
         counts = phases.get("row_counts") or {}
         if counts:
             lines += ["Marts built: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + ".", ""]
@@ -566,10 +678,15 @@ def render(result: dict) -> str:
     for key, prof in profiles.items():
         if not prof.get("frames"):
             continue
-        lines += [f"### pyinstrument profile of the landing, `{key}` ({prof['label']})", "",
-                  f"`pipeline.landing.land.land` without the gate, in one process, on a {prof['snapshot_works']:,}-work "
-                  f"snapshot ({prof['records']:,} records incl. authors): {prof['seconds']:.1f}s wall, "
-                  f"{prof['cpu']:.1f}s CPU under the profiler. Top frames (wall seconds):", "", "```"]
+        lines += [
+            f"### pyinstrument profile of the landing, `{key}` ({prof['label']})",
+            "",
+            f"`pipeline.landing.land.land` without the gate, in one process, on a {prof['snapshot_works']:,}-work "
+            f"snapshot ({prof['records']:,} records incl. authors): {prof['seconds']:.1f}s wall, "
+            f"{prof['cpu']:.1f}s CPU under the profiler. Top frames (wall seconds):",
+            "",
+            "```",
+        ]
         lines += prof["frames"]
         lines += ["```", ""]
     lines.append(END)
@@ -577,8 +694,10 @@ def render(result: dict) -> str:
 
 
 def write_markdown(path: Path, section: str) -> None:
-    header = ("# Benchmarks\n\nIngestion speed of the pipeline on a synthetic OpenAlex snapshot, against a plain "
-              "DuckDB `read_json` baseline. See `bench/README.md`.\n\n")
+    header = (
+        "# Benchmarks\n\nIngestion speed of the pipeline on a synthetic OpenAlex snapshot, against a plain "
+        "DuckDB `read_json` baseline. See `bench/README.md`.\n\n"
+    )
     text = path.read_text(encoding="utf-8") if path.exists() else header + BEGIN + "\n" + END + "\n"
     if BEGIN in text and END in text:
         before, rest = text.split(BEGIN, 1)
@@ -607,13 +726,24 @@ def main() -> int:
     parser.add_argument("--snapshot", type=Path, default=None, help="reuse this snapshot instead of generating one")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="generator processes")
-    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "openalex-bench",
-                        help="where generated snapshots are kept for reuse")
-    parser.add_argument("--snapshot-dir", type=Path, action="append", default=[],
-                        help="look here (and one level below) for a snapshot of --works/--seed before generating "
-                             "one; repeatable")
-    parser.add_argument("--contenders", default=DEFAULT_CONTENDERS,
-                        help=f"comma-separated, in run order [default: {DEFAULT_CONTENDERS}; also dlt-dicts]")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "openalex-bench",
+        help="where generated snapshots are kept for reuse",
+    )
+    parser.add_argument(
+        "--snapshot-dir",
+        type=Path,
+        action="append",
+        default=[],
+        help="look here (and one level below) for a snapshot of --works/--seed before generating one; repeatable",
+    )
+    parser.add_argument(
+        "--contenders",
+        default=DEFAULT_CONTENDERS,
+        help=f"comma-separated, in run order [default: {DEFAULT_CONTENDERS}; also dlt-dicts]",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="pipeline runs (median reported)")
     parser.add_argument("--baseline-repeat", type=int, default=3, help="runs per baseline (median reported)")
     parser.add_argument("--no-phases", action="store_true", help="skip the per-phase Python run")
@@ -621,17 +751,28 @@ def main() -> int:
     parser.add_argument("--markdown", type=Path, default=REPO / "BENCHMARKS.md")
     parser.add_argument("--no-markdown", action="store_true")
     parser.add_argument("--results", type=Path, default=BENCH / "results" / "latest.json", help="raw figures (JSON)")
-    parser.add_argument("--pipeline-root", type=Path, default=None,
-                        help="benchmark the pipeline code in this folder (e.g. a `git archive` export of another "
-                             "commit) instead of the installed one; put first on PYTHONPATH")
-    parser.add_argument("--before-root", type=Path, default=None,
-                        help="also run `pipeline run` (and the profile) with the code in this folder, in the same "
-                             "run: a `git archive <commit>` export of the code before a change")
+    parser.add_argument(
+        "--pipeline-root",
+        type=Path,
+        default=None,
+        help="benchmark the pipeline code in this folder (e.g. a `git archive` export of another "
+        "commit) instead of the installed one; put first on PYTHONPATH",
+    )
+    parser.add_argument(
+        "--before-root",
+        type=Path,
+        default=None,
+        help="also run `pipeline run` (and the profile) with the code in this folder, in the same "
+        "run: a `git archive <commit>` export of the code before a change",
+    )
     parser.add_argument("--before-label", default=None, help="what the --before-root code is (e.g. a commit)")
     parser.add_argument("--code-label", default=None, help="what the measured code is, when not a checkout")
     parser.add_argument("--profile-top", type=int, default=40, help="profile lines kept")
-    parser.add_argument("--cold-imports", action="store_true",
-                        help="keep the environment's bytecode settings (no .pyc cache, no warm-up)")
+    parser.add_argument(
+        "--cold-imports",
+        action="store_true",
+        help="keep the environment's bytecode settings (no .pyc cache, no warm-up)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data dirs of the runs")
     args = parser.parse_args()
 
@@ -663,33 +804,57 @@ def main() -> int:
         log(f"  {warm['wall']:.1f}s")
 
     all_contenders = {
-        "baseline": ("DuckDB `read_json` typed columns -> Parquet, works only, default threads",
-                     lambda d: [str(PYTHON), this, "_baseline", str(snapshot), str(d)]),
-        "baseline-1thread": ("same, `threads=1`",
-                             lambda d: [str(PYTHON), this, "_baseline", str(snapshot), str(d), "1"]),
-        "pipeline": ("`pipeline run` CLI: land works+authors+merged ids, GX gates, build + publish warehouse",
-                     lambda d: [str(PIPELINE_BIN), "run", "--source", f"openalex-snapshot:{snapshot}",
-                                "--data-dir", str(d), "--as-of", AS_OF]),
-        "dlt": (f"dlt {dlt_version() or '(not installed)'}, Parquet loader into DuckDB: the works (baseline's columns) "
-                "parsed by pyarrow's JSON reader, handed to dlt as Arrow batches",
-                lambda d: [str(PYTHON), str(BENCH / "dlt_load.py"), str(snapshot), str(d), "arrow"]),
-        "dlt-dicts": ("same, records handed to dlt as dicts: its normaliser unnests authorships/institutions/topics "
-                      "into child tables",
-                      lambda d: [str(PYTHON), str(BENCH / "dlt_load.py"), str(snapshot), str(d), "dicts"]),
+        "baseline": (
+            "DuckDB `read_json` typed columns -> Parquet, works only, default threads",
+            lambda d: [str(PYTHON), this, "_baseline", str(snapshot), str(d)],
+        ),
+        "baseline-1thread": (
+            "same, `threads=1`",
+            lambda d: [str(PYTHON), this, "_baseline", str(snapshot), str(d), "1"],
+        ),
+        "pipeline": (
+            "`pipeline run` CLI: land works+authors+merged ids, GX gates, build + publish warehouse",
+            lambda d: [
+                str(PIPELINE_BIN),
+                "run",
+                "--source",
+                f"openalex-snapshot:{snapshot}",
+                "--data-dir",
+                str(d),
+                "--as-of",
+                AS_OF,
+            ],
+        ),
+        "dlt": (
+            f"dlt {dlt_version() or '(not installed)'}, Parquet loader into DuckDB: the works (baseline's columns) "
+            "parsed by pyarrow's JSON reader, handed to dlt as Arrow batches",
+            lambda d: [str(PYTHON), str(BENCH / "dlt_load.py"), str(snapshot), str(d), "arrow"],
+        ),
+        "dlt-dicts": (
+            "same, records handed to dlt as dicts: its normaliser unnests authorships/institutions/topics "
+            "into child tables",
+            lambda d: [str(PYTHON), str(BENCH / "dlt_load.py"), str(snapshot), str(d), "dicts"],
+        ),
     }
     wanted = [c.strip() for c in args.contenders.split(",") if c.strip()]
     unknown = [c for c in wanted if c not in all_contenders]
     if unknown or "baseline" not in wanted:
         raise SystemExit(f"--contenders: unknown {unknown}, or no baseline (known: {', '.join(all_contenders)})")
     if any(c.startswith("dlt") for c in wanted) and not dlt_version():
-        log("dlt is not installed (it is in the `bench` dependency group: `make bench`, or "
-            "`.tools/bin/uv sync --group bench`); skipping the dlt contenders")
+        log(
+            "dlt is not installed (it is in the `bench` dependency group: `make bench`, or "
+            "`.tools/bin/uv sync --group bench`); skipping the dlt contenders"
+        )
         wanted = [c for c in wanted if not c.startswith("dlt")]
     contenders = {key: all_contenders[key] for key in wanted}
     envs = {key: env for key in contenders}
     if args.before_root:
-        before_env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(args.before_root.resolve()),
-                                                                         os.environ.get("PYTHONPATH")]))}
+        before_env = {
+            **env,
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(args.before_root.resolve()), os.environ.get("PYTHONPATH")])
+            ),
+        }
         before_code = args.before_label or code_version(args.before_root.resolve())
         contenders["pipeline-before"] = (f"same as `pipeline`, code of {before_code}", all_contenders["pipeline"][1])
         envs["pipeline-before"] = before_env
@@ -705,23 +870,37 @@ def main() -> int:
             if not args.keep:
                 shutil.rmtree(data_dir, ignore_errors=True)
             if r["rc"] != 0:
-                log(f"  {key} FAILED (exit {r['rc']}) after {r['wall']:.1f}s, peak RSS {r['rss_mb']:.0f} MB:\n"
-                    f"{r['stderr'][-3000:]}\n{r['stdout'][-2000:]}")
+                log(
+                    f"  {key} FAILED (exit {r['rc']}) after {r['wall']:.1f}s, peak RSS {r['rss_mb']:.0f} MB:\n"
+                    f"{r['stderr'][-3000:]}\n{r['stdout'][-2000:]}"
+                )
                 if key == "baseline":
                     raise SystemExit(1)
                 # kept in the results (and the table) as a failure, with what it reached
-                runs[key] = {"label": label, "wall": None, "failed": r["rc"], "failed_after": round(r["wall"], 1),
-                             "rss_mb": r["rss_mb"], "tree_rss_mb": r["tree_rss_mb"], "cpu": r["cpu"],
-                             "walls": [], "stderr_tail": r["stderr"][-1500:]}
+                runs[key] = {
+                    "label": label,
+                    "wall": None,
+                    "failed": r["rc"],
+                    "failed_after": round(r["wall"], 1),
+                    "rss_mb": r["rss_mb"],
+                    "tree_rss_mb": r["tree_rss_mb"],
+                    "cpu": r["cpu"],
+                    "walls": [],
+                    "stderr_tail": r["stderr"][-1500:],
+                }
                 break
             log(f"  {r['wall']:.1f}s, peak RSS {r['rss_mb']:.0f} MB (process tree {r['tree_rss_mb']:.0f} MB)")
             samples.append(r)
         if not samples:
             continue
-        runs[key] = {"label": label, "wall": statistics.median(r["wall"] for r in samples),
-                     "rss_mb": max(r["rss_mb"] for r in samples), "tree_rss_mb": max(r["tree_rss_mb"] for r in samples),
-                     "cpu": statistics.median(r["cpu"] for r in samples),
-                     "walls": [round(r["wall"], 2) for r in samples]}
+        runs[key] = {
+            "label": label,
+            "wall": statistics.median(r["wall"] for r in samples),
+            "rss_mb": max(r["rss_mb"] for r in samples),
+            "tree_rss_mb": max(r["tree_rss_mb"] for r in samples),
+            "cpu": statistics.median(r["cpu"] for r in samples),
+            "walls": [round(r["wall"], 2) for r in samples],
+        }
         if key.startswith(("baseline", "dlt")):
             runs[key]["child"] = last_json(samples[-1]["stdout"])
             if runs[key]["child"]["rows"] != stats["works"]:
@@ -732,7 +911,9 @@ def main() -> int:
         data_dir = work_root / "phases"
         data_dir.mkdir()
         log("running pipeline phases (Python entry points) ...")
-        r = measure([str(PYTHON), this, "_phases", str(snapshot), str(data_dir)], log_dir=log_dir, name="phases", env=env)
+        r = measure(
+            [str(PYTHON), this, "_phases", str(snapshot), str(data_dir)], log_dir=log_dir, name="phases", env=env
+        )
         if r["rc"] != 0:
             log(f"  phases FAILED (exit {r['rc']}):\n{r['stderr'][-3000:]}")
         else:
@@ -747,7 +928,8 @@ def main() -> int:
         from generate_snapshot import SHAPE, generate
 
         small = find_snapshot([args.cache_dir], args.profile_works, args.seed) or (
-            args.cache_dir / f"works-{args.profile_works}-seed-{args.seed}-shape-{SHAPE}")
+            args.cache_dir / f"works-{args.profile_works}-seed-{args.seed}-shape-{SHAPE}"
+        )
         if not (small / "bench_snapshot.json").exists():
             shutil.rmtree(small, ignore_errors=True)
             generate(small, works=args.profile_works, seed=args.seed, jobs=1, log=lambda *_: None)
@@ -756,37 +938,59 @@ def main() -> int:
             data_dir = work_root / f"profile-{key}"
             data_dir.mkdir()
             log(f"profiling the landing of {args.profile_works} works ({key}) ...")
-            r = measure([str(PYTHON), this, "_profile", str(small), str(data_dir), str(args.profile_top)],
-                        log_dir=log_dir, name=f"profile-{key}", env=envs[key])
+            r = measure(
+                [str(PYTHON), this, "_profile", str(small), str(data_dir), str(args.profile_top)],
+                log_dir=log_dir,
+                name=f"profile-{key}",
+                env=envs[key],
+            )
             if r["rc"] != 0:
                 log(f"  profile FAILED (exit {r['rc']}):\n{r['stderr'][-3000:]}")
             else:
-                profile[key] = {**last_json(r["stdout"]), "snapshot_works": args.profile_works,
-                                "label": contenders[key][0]}
+                profile[key] = {
+                    **last_json(r["stdout"]),
+                    "snapshot_works": args.profile_works,
+                    "label": contenders[key][0],
+                }
             if not args.keep:
                 shutil.rmtree(data_dir, ignore_errors=True)
 
     base_rate = stats["works"] / runs["baseline"]["wall"]
     pipeline_wall = (runs.get("pipeline") or {}).get("wall")
     ratio = (stats["works"] / pipeline_wall) / base_rate if pipeline_wall else None
-    command = ".venv/bin/python bench/run_bench.py " + (
-        f"--snapshot {args.snapshot}" if args.snapshot else f"--works {args.works}"
-    ) + (f" --seed {args.seed}" if args.seed != 1 else "") + (
-        f" --contenders {args.contenders}" if args.contenders != DEFAULT_CONTENDERS else "") + (
-        " --no-phases" if args.no_phases else "") + (
-        f" --profile-works {args.profile_works}" if args.profile_works != 5000 else "") + (
-        f" --pipeline-root {args.pipeline_root}" if args.pipeline_root else "") + (
-        f" --before-root {args.before_root}" if args.before_root else "")
-    result = {"when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "command": command, "repeat": args.repeat,
-              "machine": machine(), "snapshot": {**stats, "path": str(snapshot)}, "contenders": runs,
-              "ratio": ratio, "code": code, "load_before": round(load_before, 2), "imports": "cold (no .pyc)" if args.cold_imports else "warm .pyc cache", "phases": phases, "profile": profile,
-              "total_seconds": round(time.perf_counter() - started, 1)}
+    command = (
+        ".venv/bin/python bench/run_bench.py "
+        + (f"--snapshot {args.snapshot}" if args.snapshot else f"--works {args.works}")
+        + (f" --seed {args.seed}" if args.seed != 1 else "")
+        + (f" --contenders {args.contenders}" if args.contenders != DEFAULT_CONTENDERS else "")
+        + (" --no-phases" if args.no_phases else "")
+        + (f" --profile-works {args.profile_works}" if args.profile_works != 5000 else "")
+        + (f" --pipeline-root {args.pipeline_root}" if args.pipeline_root else "")
+        + (f" --before-root {args.before_root}" if args.before_root else "")
+    )
+    result = {
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command,
+        "repeat": args.repeat,
+        "machine": machine(),
+        "snapshot": {**stats, "path": str(snapshot)},
+        "contenders": runs,
+        "ratio": ratio,
+        "code": code,
+        "load_before": round(load_before, 2),
+        "imports": "cold (no .pyc)" if args.cold_imports else "warm .pyc cache",
+        "phases": phases,
+        "profile": profile,
+        "total_seconds": round(time.perf_counter() - started, 1),
+    }
 
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{stats['works']:,} works, {stats['authors']:,} authors, "
-                        f"{(stats['works_gz_bytes'] + stats['authors_gz_bytes']) / 1e6:,.0f} MB gz")
+    table = Table(
+        title=f"{stats['works']:,} works, {stats['authors']:,} authors, "
+        f"{(stats['works_gz_bytes'] + stats['authors_gz_bytes']) / 1e6:,.0f} MB gz"
+    )
     for col in ("contender", "wall s", "works/s", "peak RSS MB", "vs baseline"):
         table.add_column(col, justify="left" if col == "contender" else "right")
     for key, r in runs.items():

@@ -48,7 +48,9 @@ def work(
     }
 
 
-def author(author_id: str, name: str, *, orcid: str | None = None, works_count: int = 1, updated: str = "2024-01-01") -> dict:
+def author(
+    author_id: str, name: str, *, orcid: str | None = None, works_count: int = 1, updated: str = "2024-01-01"
+) -> dict:
     return {
         "id": OA + author_id,
         "display_name": name,
@@ -86,7 +88,10 @@ def write_snapshot(
             relative = f"updated_date={updated_date}/part_000.gz"
             size = write_part(root / "data" / entity / relative, records)
             entries.append(
-                {"url": f"s3://openalex/data/{entity}/{relative}", "meta": {"content_length": size, "record_count": len(records)}}
+                {
+                    "url": f"s3://openalex/data/{entity}/{relative}",
+                    "meta": {"content_length": size, "record_count": len(records)},
+                }
             )
         if manifest and entries:
             document = {

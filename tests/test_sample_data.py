@@ -30,7 +30,9 @@ def test_sample_regenerates_byte_identically(tmp_path):
     out = tmp_path / "sample_data"
     result = subprocess.run(
         [sys.executable, str(REPO / "tools" / "build_sample.py"), "--out", str(out)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert _digests(out) == _digests(REPO / "pipeline" / "sample_data")

@@ -28,7 +28,9 @@ def test_no_import_errors_and_every_dag_is_there(dagbag):
     assert dagbag.import_errors == {}
     assert set(dagbag.dag_ids) == DAG_IDS
     for dag_id, dag in dagbag.dags.items():
-        assert dag.fileloc.endswith(f"/dags/{dag_id}.py"), f"{dag_id} lives in {dag.fileloc}; name the file after the DAG"
+        assert dag.fileloc.endswith(f"/dags/{dag_id}.py"), (
+            f"{dag_id} lives in {dag.fileloc}; name the file after the DAG"
+        )
 
 
 def test_dags_are_documented_tagged_and_retried(dagbag):

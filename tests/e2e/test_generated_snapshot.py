@@ -41,7 +41,9 @@ def generated(tmp_path_factory):
         merged=[("2024-01-15", "A9", "A4")],
     )
     data_dir = root.parent / "data"
-    result = run_cli("run", "--source", f"openalex-snapshot:{root}", "--data-dir", str(data_dir), "--as-of", "2026-01-01")
+    result = run_cli(
+        "run", "--source", f"openalex-snapshot:{root}", "--data-dir", str(data_dir), "--as-of", "2026-01-01"
+    )
     return data_dir, result
 
 
@@ -57,17 +59,22 @@ def test_newest_record_wins(generated):
 def test_merged_ids_resolve_everywhere(generated):
     warehouse = generated[0] / "warehouse.duckdb"
     assert query(warehouse, "select author_id from authorships where work_id = 'W2' order by author_id") == [
-        ("A1",), ("A2",), ("A4",)
+        ("A1",),
+        ("A2",),
+        ("A4",),
     ]
     for table, column in (("authorships", "author_id"), ("profiles", "author_id"), ("collaborator_edges", "author_b")):
         assert query(warehouse, f"select count(*) from {table} where {column} = 'A9'") == [(0,)], table
-    assert query(warehouse, "select display_name, works_count from profiles where author_id = 'A4'") == [("Dora Survivor", 2)]
+    assert query(warehouse, "select display_name, works_count from profiles where author_id = 'A4'") == [
+        ("Dora Survivor", 2)
+    ]
 
 
 def test_author_listed_twice_counts_once(generated):
     warehouse = generated[0] / "warehouse.duckdb"
     assert query(warehouse, "select author_id, listed_count from authorships where work_id = 'W3' order by 1") == [
-        ("A1", 2), ("A4", 1)
+        ("A1", 2),
+        ("A4", 1),
     ]
     assert query(warehouse, "select authors_count from works where work_id = 'W3'") == [(2,)]
 
@@ -75,7 +82,10 @@ def test_author_listed_twice_counts_once(generated):
 def test_work_with_300_authors_adds_no_edges(generated):
     warehouse = generated[0] / "warehouse.duckdb"
     assert query(warehouse, "select authors_count from works where work_id = 'W300'") == [(300,)]
-    assert query(warehouse, "select author_a, author_b, shared_works, first_year, last_year from collaborator_edges order by 1, 2") == [
+    assert query(
+        warehouse,
+        "select author_a, author_b, shared_works, first_year, last_year from collaborator_edges order by 1, 2",
+    ) == [
         ("A1", "A2", 2, 2019, 2020),
         ("A1", "A3", 1, 2019, 2019),
         ("A1", "A4", 2, 2020, 2021),

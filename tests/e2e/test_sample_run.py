@@ -45,7 +45,11 @@ def test_profile_card_reproduces_seed_headers(sample_run, query_text, expected):
     result = run_cli("profile", query_text, "--data-dir", str(sample_run))
     header = _header(result.stdout)
     assert header["trust"] == expected["trust"]
-    assert (header["works"], header["topics"], header["close"]) == (expected["works"], expected["topics"], expected["close"])
+    assert (header["works"], header["topics"], header["close"]) == (
+        expected["works"],
+        expected["topics"],
+        expected["close"],
+    )
     assert (header["followers"], header["verification"], header["claim"]) == (0, "L1", "unclaimed")
     # the card explains the score, component by component
     flat = " ".join(result.stdout.translate(str.maketrans("│╭╮╰╯─", "      ")).split())
@@ -62,7 +66,9 @@ def test_profile_card_lists_works_then_collaborators(sample_run):
 
 def test_seed_003_qianyi_li(sample_run):
     warehouse = sample_run / "warehouse.duckdb"
-    assert query(warehouse, "select works_count, cited_by_count from profiles where author_id = ?", [QIANYI_LI]) == [(4, 134)]
+    assert query(warehouse, "select works_count, cited_by_count from profiles where author_id = ?", [QIANYI_LI]) == [
+        (4, 134)
+    ]
     shared = dict(
         query(
             warehouse,
@@ -103,7 +109,15 @@ def test_platform_events_move_followers_claim_and_level(sample_run):
 
 def test_published_parquet_matches_the_warehouse(sample_run):
     warehouse = sample_run / "warehouse.duckdb"
-    for table in ("works", "authorships", "profiles", "topic_counts", "collaborator_edges", "trust_snapshots", "quarantine"):
+    for table in (
+        "works",
+        "authorships",
+        "profiles",
+        "topic_counts",
+        "collaborator_edges",
+        "trust_snapshots",
+        "quarantine",
+    ):
         published = pq.read_table(sample_run / "publish" / f"{table}.parquet")
         assert published.num_rows == query(warehouse, f"select count(*) from {table}")[0][0], table
 
@@ -123,7 +137,9 @@ def test_unknown_author_is_one_clear_line(sample_run):
 
 
 def test_bad_source_fails_with_one_line_not_a_traceback(tmp_path):
-    result = run_cli("run", "--source", "openalex-snapshot:" + str(tmp_path / "missing"), "--data-dir", str(tmp_path), check=False)
+    result = run_cli(
+        "run", "--source", "openalex-snapshot:" + str(tmp_path / "missing"), "--data-dir", str(tmp_path), check=False
+    )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "is not an OpenAlex snapshot" in lines[0]

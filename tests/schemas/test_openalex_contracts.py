@@ -16,6 +16,7 @@ from pipeline.schemas.types import arrow_schema
 
 PROVENANCE = {"record_source": "openalex-api", "source_file": "x.json", "line_number": 1}
 
+
 def test_recorded_work_validates_whole(recorded):
     text = (recorded / "openalex_work_W2741809807.json").read_text()
     work = Work.model_validate_json(text)

@@ -30,7 +30,9 @@ def test_all_null_batch_keeps_declared_types():
 def test_duckdb_ddl_matches_arrow_types():
     con = duckdb.connect()
     con.execute(f"create table t ({duckdb_columns(WorkRow)})")
-    types = dict(con.execute("select column_name, data_type from information_schema.columns where table_name='t'").fetchall())
+    types = dict(
+        con.execute("select column_name, data_type from information_schema.columns where table_name='t'").fetchall()
+    )
     assert types["cited_by_count"] == "BIGINT"
     assert types["publication_date"] == "DATE"
     assert types["authorships"].startswith("STRUCT(author_id VARCHAR")

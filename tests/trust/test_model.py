@@ -32,7 +32,14 @@ def test_default_model_reproduces_the_seed_calibration_points(works, topics, clo
 def test_tiers_and_bounds():
     weights = TrustSettings()
     assert [tier_for(s, weights) for s in (0, 19, 20, 39, 40, 69, 70, 100)] == [
-        "Unverified", "Unverified", "Emerging", "Emerging", "Established", "Established", "Trusted", "Trusted"
+        "Unverified",
+        "Unverified",
+        "Emerging",
+        "Emerging",
+        "Established",
+        "Established",
+        "Trusted",
+        "Trusted",
     ]
     huge = score(TrustFeatures(10_000, 10_000, 10_000, 10_000, "L3", "claimed"), weights)
     assert huge.score == min(100, round(20 + 25 + 2 + 15 + 15 + 10))
@@ -54,7 +61,9 @@ def _sql_scores(features: list[TrustFeatures], settings: Settings) -> dict[str, 
         ],
     )  # fmt: skip
     run_model(con, Model("intermediate/int_trust_scores"))
-    rows = con.execute("select author_id, trust_score, trust_tier, components::varchar from int_trust_scores").fetchall()
+    rows = con.execute(
+        "select author_id, trust_score, trust_tier, components::varchar from int_trust_scores"
+    ).fetchall()
     return {a: (s, t, json.loads(c)) for a, s, t, c in rows}
 
 
