@@ -120,6 +120,20 @@ def works_files(snapshot: Path) -> list[str]:
     return sorted(p.as_posix() for p in (snapshot / "data" / "works").glob("updated_date=*/part_*.gz"))
 
 
+# Deleting a run's data dir frees ~1M inodes at 2M works. On ext4 without a journal (this machine's) the inode
+# allocator skips a free inode deleted in the last 5 s, or longer while its inode-table block is still dirty,
+# which made creating the next export's files up to 2x slower (BENCHMARKS.md, "2026-12-03, night"): after a
+# delete, write the file system's dirty blocks back and wait out those seconds before the next run.
+SETTLE_SECONDS = 6
+
+
+def remove_run_dir(path: Path) -> None:
+    """Delete a finished run's data dir so that it cannot slow the run after it (see SETTLE_SECONDS)."""
+    shutil.rmtree(path, ignore_errors=True)
+    os.sync()
+    time.sleep(SETTLE_SECONDS)
+
+
 def child_baseline(snapshot: Path, out_dir: Path, threads: int | None) -> None:
     import duckdb
 
@@ -868,7 +882,7 @@ def main() -> int:
             log(f"running {key} ({i + 1}/{repeat}) ...")
             r = measure(make_cmd(data_dir), log_dir=log_dir, name=f"{key}-{i}", env=envs[key])
             if not args.keep:
-                shutil.rmtree(data_dir, ignore_errors=True)
+                remove_run_dir(data_dir)
             if r["rc"] != 0:
                 log(
                     f"  {key} FAILED (exit {r['rc']}) after {r['wall']:.1f}s, peak RSS {r['rss_mb']:.0f} MB:\n"
@@ -920,7 +934,7 @@ def main() -> int:
             phases = {**last_json(r["stdout"]), "wall": r["wall"], "rss_mb": r["rss_mb"]}
             log(f"  {r['wall']:.1f}s, peak RSS {r['rss_mb']:.0f} MB")
         if not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
+            remove_run_dir(data_dir)
 
     profile = None
     if args.profile_works:
@@ -953,7 +967,7 @@ def main() -> int:
                     "label": contenders[key][0],
                 }
             if not args.keep:
-                shutil.rmtree(data_dir, ignore_errors=True)
+                remove_run_dir(data_dir)
 
     base_rate = stats["works"] / runs["baseline"]["wall"]
     pipeline_wall = (runs.get("pipeline") or {}).get("wall")
