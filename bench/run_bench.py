@@ -121,17 +121,25 @@ def works_files(snapshot: Path) -> list[str]:
 
 
 # Deleting a run's data dir frees ~1M inodes at 2M works. On ext4 without a journal (this machine's) the inode
-# allocator skips a free inode deleted in the last 5 s, or longer while its inode-table block is still dirty,
-# which made creating the next export's files up to 2x slower (BENCHMARKS.md, "2026-12-03, night"): after a
-# delete, write the file system's dirty blocks back and wait out those seconds before the next run.
-SETTLE_SECONDS = 6
+# allocator skips every free inode deleted in the last minute, or the last six while its inode-table block is still
+# dirty (Linux's RECENTCY_MIN and RECENTCY_DIRTY), which made creating the next export's files up to 2x slower
+# (BENCHMARKS.md, "2026-12-03, night"): after deleting many files, write the dirty blocks back and wait out the minute.
+SETTLE_MIN_FILES = 100_000
+SETTLE_SECONDS = 61
 
 
 def remove_run_dir(path: Path) -> None:
     """Delete a finished run's data dir so that it cannot slow the run after it (see SETTLE_SECONDS)."""
+    files = sum(len(names) for _, _, names in os.walk(path))
     shutil.rmtree(path, ignore_errors=True)
-    os.sync()
-    time.sleep(SETTLE_SECONDS)
+    if files >= SETTLE_MIN_FILES:
+        print(
+            f"  deleted {files:,} files: waiting {SETTLE_SECONDS} s before the next run (see remove_run_dir)",
+            file=sys.stderr,
+            flush=True,
+        )
+        os.sync()
+        time.sleep(SETTLE_SECONDS)
 
 
 def child_baseline(snapshot: Path, out_dir: Path, threads: int | None) -> None:
