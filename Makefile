@@ -69,19 +69,21 @@ test-fast: install
 	$(VENV)/bin/python -m pytest -m "not e2e" --ignore=tests/e2e
 
 # make bench [SIZES="100000 1000000 2000000"] [SNAPSHOT_DIR=folder of kept snapshots] [SEED=1] [PHASES_MAX=300000]
+#            [BEFORE=commit]
 # One run_bench.py run per size on the same files: raw typed DuckDB read, `pipeline run`, dlt; then
-# the scaling table, the targets and bench/scaling.png. dlt comes from the `bench` dependency group,
+# the scaling table, the targets and bench/scaling.png. BEFORE: also that commit's code, up to PHASES_MAX. dlt comes from the `bench` dependency group,
 # which only this target installs (uv sync keeps the dev group; `make install` does not add it).
 SIZES ?= 100000
 SEED ?= 1
 PHASES_MAX ?= 300000
 SNAPSHOT_DIR ?=
+BEFORE ?=
 BENCH_ARGS ?=
 
 bench: install
 	$(UV) sync --frozen --group bench --python $(PYTHON)
 	$(VENV)/bin/python bench/bench_sizes.py --sizes "$(SIZES)" --seed $(SEED) --phases-max $(PHASES_MAX) \
-	  $(foreach d,$(SNAPSHOT_DIR),--snapshot-dir $(d)) $(BENCH_ARGS)
+	  $(foreach d,$(SNAPSHOT_DIR),--snapshot-dir $(d)) $(if $(BEFORE),--before $(BEFORE)) $(BENCH_ARGS)
 
 lock: | $(UV)
 	$(UV) lock

@@ -12,6 +12,10 @@ BENCHMARKS.md. Larger sizes
 skip them (and run each baseline once, without ``baseline-1thread``) to keep 1M/2M practical.
 Results go to ``bench/results/works-N.json``; bench/scaling.py then writes the ``scaling:`` block
 (table, targets met or missed per size, flatness) and bench/scaling.png from this run's files.
+
+``--before COMMIT`` (``make bench BEFORE=COMMIT``) also runs ``pipeline-before``, the code of COMMIT
+(``git archive`` into a temporary folder, run_bench.py ``--before-root``), at the sizes up to
+``--phases-max``: the before-and-after figures and landing profiles of one run, on the same files.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -46,6 +51,12 @@ def main() -> int:
         default=0,
         help="also run the dlt-dicts contender (slow) up to this size [default: never]",
     )
+    parser.add_argument(
+        "--before",
+        default=None,
+        metavar="COMMIT",
+        help="also run this commit's code (pipeline-before) at the sizes up to --phases-max",
+    )
     parser.add_argument("--markdown", type=Path, default=BENCH.parent / "BENCHMARKS.md")
     parser.add_argument("--png", type=Path, default=BENCH / "scaling.png")
     args, passthrough = parser.parse_known_args()  # e.g. --pipeline-root, --before-root, --repeat
@@ -53,6 +64,20 @@ def main() -> int:
     sizes = sorted({int(s) for s in args.sizes.replace(",", " ").split()})
     if not sizes:
         raise SystemExit("--sizes: give at least one size")
+    with tempfile.TemporaryDirectory(prefix="bench-before-") as before_root:
+        if args.before:
+            export_commit(args.before, Path(before_root))
+        return run_sizes(args, sizes, passthrough, Path(before_root) if args.before else None)
+
+
+def export_commit(commit: str, folder: Path) -> None:
+    """The tree of ``commit`` (of this checkout's repository) as files in ``folder``."""
+    repo = BENCH.parent
+    archive = subprocess.run(["git", "-C", str(repo), "archive", commit], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+
+
+def run_sizes(args: argparse.Namespace, sizes: list[int], passthrough: list[str], before_root: Path | None) -> int:
     results = []
     # the bench: block of BENCHMARKS.md comes from the smallest size with phases (else the largest)
     block_size = min((n for n in sizes if n <= args.phases_max), default=sizes[-1])
@@ -85,6 +110,10 @@ def main() -> int:
             cmd += ["--no-phases", "--profile-works", "0", "--baseline-repeat", "1"]
         if n != block_size:
             cmd += ["--no-markdown"]
+        if n == sizes[-1]:
+            cmd += ["--no-final-settle"]  # nothing runs after it: no need to wait its deletes out
+        if before_root is not None and small:
+            cmd += ["--before-root", str(before_root), "--before-label", args.before]
         print(f"== {n:,} works: {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
         subprocess.run(cmd + passthrough, check=True)
         results.append(out)

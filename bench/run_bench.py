@@ -120,19 +120,37 @@ def works_files(snapshot: Path) -> list[str]:
     return sorted(p.as_posix() for p in (snapshot / "data" / "works").glob("updated_date=*/part_*.gz"))
 
 
-# Deleting a run's data dir frees ~1M inodes at 2M works. On ext4 without a journal (this machine's) the inode
-# allocator skips every free inode deleted in the last minute, or the last six while its inode-table block is still
-# dirty (Linux's RECENTCY_MIN and RECENTCY_DIRTY), which made creating the next export's files up to 2x slower
-# (BENCHMARKS.md, "2026-12-03, night"): after deleting many files, write the dirty blocks back and wait out the minute.
-SETTLE_MIN_FILES = 100_000
-SETTLE_SECONDS = 61
+# Deleting a run's data dir frees ~1M inodes at 2M works (~65k at 100k). On ext4 without a journal (this machine's)
+# the inode allocator skips every free inode deleted in the last minute, or in the last six while its inode-table
+# block is dirty (Linux's RECENTCY_MIN and RECENTCY_DIRTY; creating a file in that block dirties it again), which made
+# creating the next export's files up to 2x slower (BENCHMARKS.md, "2026-12-03, night"). Waiting a minute after a
+# delete was not enough: the 100k export took 9.8 s instead of ~7 s a minute after a 60k-file delete, and the 100k
+# `pipeline run` 32.4 s instead of 24.2 s a few minutes after a 600k-file one (BENCHMARKS.md, "2026-12-04"). So a
+# finished run's data dir is kept until the bench ends while the disk has room (KEEP_FREE_FACTOR times its size
+# stays free beside it), and only then deleted, written back and waited out (SETTLE_SECONDS) before the next
+# process's runs; a dir without room is deleted at once, with the same wait.
+SETTLE_MIN_FILES = 10_000
+SETTLE_SECONDS = 361  # RECENTCY_MIN + RECENTCY_DIRTY (60 s + 300 s) and one
+KEEP_FREE_FACTOR = 2
+_KEPT: list[Path] = []  # finished run dirs, deleted by remove_kept_run_dirs()
 
 
-def remove_run_dir(path: Path) -> None:
-    """Delete a finished run's data dir so that it cannot slow the run after it (see SETTLE_SECONDS)."""
-    files = sum(len(names) for _, _, names in os.walk(path))
-    shutil.rmtree(path, ignore_errors=True)
-    if files >= SETTLE_MIN_FILES:
+def _files_and_bytes(path: Path) -> tuple[int, int]:
+    files = size = 0
+    for folder, _, names in os.walk(path):
+        for name in names:
+            files += 1
+            try:
+                size += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                pass
+    return files, size
+
+
+def _delete_and_settle(paths: list[Path], files: int, settle: bool = True) -> None:
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
+    if settle and files >= SETTLE_MIN_FILES:
         print(
             f"  deleted {files:,} files: waiting {SETTLE_SECONDS} s before the next run (see remove_run_dir)",
             file=sys.stderr,
@@ -140,6 +158,24 @@ def remove_run_dir(path: Path) -> None:
         )
         os.sync()
         time.sleep(SETTLE_SECONDS)
+
+
+def remove_run_dir(path: Path) -> None:
+    """Free a finished run's data dir without slowing the runs after it: kept until the bench ends
+    (:func:`remove_kept_run_dirs`) while the disk has room for it, else deleted and waited out."""
+    files, size = _files_and_bytes(path)
+    if files < SETTLE_MIN_FILES or shutil.disk_usage(path).free < KEEP_FREE_FACTOR * size:
+        _delete_and_settle([path], files)
+        return
+    _KEPT.append(path)
+
+
+def remove_kept_run_dirs(settle: bool = True) -> None:
+    """Delete the run dirs :func:`remove_run_dir` kept; with ``settle``, wait the deleted inodes out
+    (SETTLE_SECONDS) so that the next bench process's runs do not pay for them."""
+    files = sum(_files_and_bytes(path)[0] for path in _KEPT)
+    _delete_and_settle(list(_KEPT), files, settle=settle)
+    _KEPT.clear()
 
 
 def child_baseline(snapshot: Path, out_dir: Path, threads: int | None) -> None:
@@ -331,6 +367,12 @@ def _short_path(filename: str) -> str:
         if marker in filename:
             return filename.split(marker, 1)[1]
     return filename
+
+
+def _root_shown(root: Path, label: str | None) -> str:
+    """How a ``--pipeline-root``/``--before-root`` folder is shown in the reproduce line of BENCHMARKS.md:
+    ``<git archive LABEL>`` when the code is named (a temporary folder's path says nothing elsewhere)."""
+    return f"<git archive {label}>" if label else str(root)
 
 
 def child_profile(snapshot: Path, data_dir: Path, top: int) -> None:
@@ -796,6 +838,11 @@ def main() -> int:
         help="keep the environment's bytecode settings (no .pyc cache, no warm-up)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the data dirs of the runs")
+    parser.add_argument(
+        "--no-final-settle",
+        action="store_true",
+        help="no wait after deleting the run dirs at the end (nothing runs after this process)",
+    )
     args = parser.parse_args()
 
     def log(msg: str) -> None:
@@ -988,7 +1035,7 @@ def main() -> int:
         + (" --no-phases" if args.no_phases else "")
         + (f" --profile-works {args.profile_works}" if args.profile_works != 5000 else "")
         + (f" --pipeline-root {args.pipeline_root}" if args.pipeline_root else "")
-        + (f" --before-root {args.before_root}" if args.before_root else "")
+        + (f" --before-root {_root_shown(args.before_root, args.before_label)}" if args.before_root else "")
     )
     result = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -1036,6 +1083,7 @@ def main() -> int:
         write_markdown(args.markdown, render(result))
         log(f"wrote {args.markdown}")
     if not args.keep:
+        remove_kept_run_dirs(settle=not args.no_final_settle)
         shutil.rmtree(work_root, ignore_errors=True)
     else:
         log(f"kept run folders in {work_root}")
