@@ -26,4 +26,4 @@ class TransientError(PipelineError):
 
 
 class BuildOutOfMemoryError(PipelineError):
-    """A warehouse model needed more memory than DuckDB's limit allows (and could not spill)."""
+    """The warehouse build or its gate needed more memory than DuckDB's limit allows (and could not spill)."""

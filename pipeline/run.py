@@ -216,6 +216,7 @@ def check_quality(settings: Settings):
             today=settings.as_of or today_utc(),
             project=quality,
             memory_limit=settings.duckdb_memory_limit,
+            outcome="the published warehouse is as it was",
         )
         finish(settings, run, quality)
     return run

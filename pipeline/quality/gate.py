@@ -26,6 +26,7 @@ from pipeline.catalog import CATALOG, LandedTable
 from pipeline.config import Settings
 from pipeline.errors import QualityGateError
 from pipeline.landing.land import FileReport
+from pipeline.memory_limits import out_of_memory
 from pipeline.quality.suites import (
     ExpectationResult,
     QualityProject,
@@ -174,6 +175,7 @@ def check_tables(
     max_drop_ratio: float = 0.2,
     memory_limit: str | None = None,
     changed_only: bool = False,
+    outcome: str = "nothing was published",
 ) -> list[SuiteResult]:
     """Validate every mart: its GX suite, and (given the previously published
     warehouse) that no watched table lost more than ``max_drop_ratio`` of its rows.
@@ -187,59 +189,69 @@ def check_tables(
     ``changed_only`` (the gate of an incremental build): where the build recorded what it spliced
     in (:func:`changed_keys`), a table with a work or author key is checked on what changed only
     (:func:`_validate_changed`); its result's ``scope`` says so. Otherwise every row is checked.
+
+    DuckDB running out of memory (under ``memory_limit``) raises the operator's
+    :class:`~pipeline.errors.BuildOutOfMemoryError` naming the table being checked and ``outcome``
+    (what became of the run).
     """
     today = today or datetime.now(UTC).date()
     project = project or QualityProject()
     results = []
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        if memory_limit:
-            con.execute(f"set memory_limit = {sql_string(memory_limit)}")
-        changes = changed_keys(con) if changed_only else None
-        for model in models():
-            if model.layer != "marts":
-                continue
-            contract = warehouse_contract(model.contract)
-            query = _query(contract, contract.table)
-            expectations = contract_expectations(contract, today)
-            scope = _changed_rows(con, contract, changes) if changes else None
-            if scope is not None:
-                result = _validate_changed(project, con, contract, expectations, scope)
-                if result is not None:
-                    results.append(result)
+        checking = "its setup"  # what the gate was checking when DuckDB ran out of memory
+        try:
+            if memory_limit:
+                con.execute(f"set memory_limit = {sql_string(memory_limit)}")
+            changes = changed_keys(con) if changed_only else None
+            for model in models():
+                if model.layer != "marts":
                     continue
-            result = project.validate_sql(
-                contract.table,
-                f"warehouse.{contract.table}",
-                con,
-                query,
-                expectations,
-                keys_relation=_plain_query(contract, contract.table),
-            )
-            if result is not None:
-                results.append(_in_plain_words(result, contract))
-                continue
-            rows = con.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
-            if rows <= chunk_rows:
-                results.append(
-                    project.validate(
-                        contract.table, f"warehouse.{contract.table}", con.execute(query).df(), expectations
+                contract = warehouse_contract(model.contract)
+                checking = contract.table
+                query = _query(contract, contract.table)
+                expectations = contract_expectations(contract, today)
+                scope = _changed_rows(con, contract, changes) if changes else None
+                if scope is not None:
+                    result = _validate_changed(project, con, contract, expectations, scope)
+                    if result is not None:
+                        results.append(result)
+                        continue
+                result = project.validate_sql(
+                    contract.table,
+                    f"warehouse.{contract.table}",
+                    con,
+                    query,
+                    expectations,
+                    keys_relation=_plain_query(contract, contract.table),
+                )
+                if result is not None:
+                    results.append(_in_plain_words(result, contract))
+                    continue
+                rows = con.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
+                if rows <= chunk_rows:
+                    results.append(
+                        project.validate(
+                            contract.table, f"warehouse.{contract.table}", con.execute(query).df(), expectations
+                        )
                     )
-                )
-                continue
-            per_chunk = contract_expectations(dataclasses.replace(contract, unique=[]), today)
-            failures: list[str] = []
-            details: list[ExpectationResult] = []
-            for number, batch in enumerate(con.sql(query).to_arrow_reader(chunk_rows)):
-                chunk = project.validate(
-                    contract.table, f"warehouse.{contract.table}.chunk{number}", batch.to_pandas(), per_chunk
-                )
-                failures += [f for f in chunk.failures if f not in failures]
-                details += chunk.expectations
-            failures += _duplicate_failures(con, contract)
-            results.append(SuiteResult(contract.table, not failures, failures, details))
-        if previous is not None and previous.exists():
-            results.append(_run_over_run(con, previous, project, max_drop_ratio))
+                    continue
+                per_chunk = contract_expectations(dataclasses.replace(contract, unique=[]), today)
+                failures: list[str] = []
+                details: list[ExpectationResult] = []
+                for number, batch in enumerate(con.sql(query).to_arrow_reader(chunk_rows)):
+                    chunk = project.validate(
+                        contract.table, f"warehouse.{contract.table}.chunk{number}", batch.to_pandas(), per_chunk
+                    )
+                    failures += [f for f in chunk.failures if f not in failures]
+                    details += chunk.expectations
+                failures += _duplicate_failures(con, contract)
+                results.append(SuiteResult(contract.table, not failures, failures, details))
+            if previous is not None and previous.exists():
+                checking = "the row counts against the previous warehouse"
+                results.append(_run_over_run(con, previous, project, max_drop_ratio))
+        except duckdb.OutOfMemoryException as exc:
+            raise out_of_memory(con, checking, exc, what="the warehouse gate", outcome=outcome) from exc
     finally:
         con.close()
     return results

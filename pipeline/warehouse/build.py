@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.config import Settings
-from pipeline.errors import BuildOutOfMemoryError
+from pipeline.memory_limits import out_of_memory
 from pipeline.schemas.lake import TrustSnapshotRow
 from pipeline.schemas.types import arrow_schema
 from pipeline.sql_text import sql_string
@@ -115,22 +115,10 @@ def run_model(con: duckdb.DuckDBPyConnection, model: Model, scratch: str | None 
     sql = f"select * from (\n{model.sql}\n) where false" if empty else model.sql
     try:
         con.execute(f"create or replace {kind} {name} as\n{sql}")
+        if model.persisted:  # a commit, which may checkpoint: it can run out of memory too
+            comment_model(con, model)
     except duckdb.OutOfMemoryException as exc:
         raise out_of_memory(con, model.key, exc) from exc
-    if model.persisted:
-        comment_model(con, model)
-
-
-def out_of_memory(con: duckdb.DuckDBPyConnection, where: str, exc: Exception) -> BuildOutOfMemoryError:
-    """An operator's error for DuckDB running out of memory in ``where`` (a model's key): the limit it
-    ran under, the setting that sets it, and that nothing was published."""
-    limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
-    detail = str(exc).split("\n", 1)[0].removeprefix("Out of Memory Error: ")
-    return BuildOutOfMemoryError(
-        f"the warehouse build ran out of memory in {where} under DuckDB's memory limit of {limit} "
-        f"(PIPELINE_DUCKDB_MEMORY_LIMIT; DuckDB: {detail}); nothing was published: raise "
-        "PIPELINE_DUCKDB_MEMORY_LIMIT (e.g. 2GB) and run again"
-    )
 
 
 def comment_model(con: duckdb.DuckDBPyConnection, model: Model) -> None:
@@ -207,25 +195,35 @@ def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | 
             con.execute(f"set temp_directory = {sql_string(layout.duckdb_temp_dir)}")
             if settings.duckdb_memory_limit:  # spill instead of holding the collaborator pairs in memory
                 con.execute(f"set memory_limit = {sql_string(settings.duckdb_memory_limit)}")
-            set_variables(con, model_variables(settings, as_of))
-            deferred = deferred_models(create_raw_inputs(con, layout))  # e.g. the arXiv evidence, no arXiv
-            steps = plan(raw_input_names())
-            done_after = temp_models_done_after(steps, keep=STATE_INPUTS)
-            with scratch_database(con, layout.duckdb_temp_dir / f"scratch-{os.getpid()}.duckdb") as scratch:
-                for step in steps:
-                    if isinstance(step, Macro):
-                        run_macro(con, step)
-                        continue
-                    if on_step is not None:
-                        on_step(step.key)
-                    run_model(con, step, scratch, empty=step.name in deferred)
-                    if step.materialized == "table":
-                        row_counts[step.name] = con.execute(f"select count(*) from {step.name}").fetchall()[0][0]
-                    for name in done_after.get(step.name, ()):
-                        con.execute(f"drop table {scratch}.{name}")
-                # what the next incremental build needs (pipeline.warehouse.incremental)
-                save_state(con, deferred=deferred)
-            con.execute("checkpoint")
+            where = "the raw inputs"  # what ran when DuckDB ran out of memory, for the operator's error
+            try:
+                set_variables(con, model_variables(settings, as_of))
+                deferred = deferred_models(create_raw_inputs(con, layout))  # e.g. the arXiv evidence, no arXiv
+                steps = plan(raw_input_names())
+                done_after = temp_models_done_after(steps, keep=STATE_INPUTS)
+                with scratch_database(con, layout.duckdb_temp_dir / f"scratch-{os.getpid()}.duckdb") as scratch:
+                    for step in steps:
+                        if isinstance(step, Macro):
+                            where = f"the macro {step.name}"
+                            run_macro(con, step)
+                            continue
+                        where = step.key
+                        if on_step is not None:
+                            on_step(step.key)
+                        run_model(con, step, scratch, empty=step.name in deferred)
+                        if step.materialized == "table":
+                            row_counts[step.name] = con.execute(f"select count(*) from {step.name}").fetchall()[0][0]
+                        for name in done_after.get(step.name, ()):
+                            where = f"{step.key} (dropping {name}, which nothing after it reads)"
+                            con.execute(f"drop table {scratch}.{name}")
+                    # what the next incremental build needs (pipeline.warehouse.incremental)
+                    where = "saving the incremental build's state"
+                    save_state(con, deferred=deferred)
+                    where = "dropping the scratch database"
+                where = "the final checkpoint"
+                con.execute("checkpoint")
+            except duckdb.OutOfMemoryException as exc:  # a model's own is a BuildOutOfMemoryError already
+                raise out_of_memory(con, where, exc) from exc
         finally:
             con.close()
     except BaseException:
