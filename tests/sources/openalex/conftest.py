@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fakes.openalex_api import FakeOpenAlexAPI
-from openalex_api_helpers import KEY, PRIEM
+from openalex_api_helpers import KEY, PRIEM, READ_TIMEOUT
 
 
 @pytest.fixture
@@ -32,7 +32,9 @@ def api_env(api: FakeOpenAlexAPI, monkeypatch: pytest.MonkeyPatch, caplog: pytes
         "OPENALEX_MIN_INTERVAL": "0",
         "OPENALEX_BACKOFF_BASE": "0.001",
         "OPENALEX_BACKOFF_MAX": "0.01",
-        "OPENALEX_READ_TIMEOUT": "0.3",
+        # long enough that a good answer never times out on a busy 2-core machine (0.3 s did, once in a
+        # full suite: a retry too many); the injected "timeout" fault answers later than this
+        "OPENALEX_READ_TIMEOUT": str(READ_TIMEOUT),
         "OPENALEX_MAX_RETRIES": "4",
     }.items():
         monkeypatch.setenv(name, value)

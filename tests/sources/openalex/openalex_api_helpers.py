@@ -16,6 +16,7 @@ KEY = "oa-test-key-7f3c9a1e5b"
 LIU_ZIYIN = "A5020000002"  # seed 002: 9 works in the sample
 SOMPOLINSKY, RETIRED_ID = "A5012345678", "A5099000001"  # the sample's merged id
 PRIEM = "A5023888391"  # recorded author; the recorded work W2741809807 has 9 authorships
+READ_TIMEOUT = 2.0  # the fixtures' OPENALEX_READ_TIMEOUT: a good answer never times out on a busy machine
 
 
 def fetch_and_land(settings: Settings, spec: str = f"openalex-api:authors={LIU_ZIYIN}") -> LandingReport:

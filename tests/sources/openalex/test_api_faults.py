@@ -11,6 +11,7 @@ from openalex_api_helpers import (
     KEY,
     LIU_ZIYIN,
     PRIEM,
+    READ_TIMEOUT,
     RETIRED_ID,
     SOMPOLINSKY,
     assert_key_never_leaks,
@@ -45,7 +46,7 @@ def test_a_clean_fetch_lands_every_work_once_with_cursor_paging(settings, api_en
     [("429", 2, True), ("403", 2, True), ("500", 3, False), ("timeout", 1, False), ("truncated", 2, False)],
 )
 def test_transient_faults_are_retried_and_lose_nothing(settings, api_env, caplog, kind, times, rate_limited):
-    api_env.fail(kind, path="/works", times=times, retry_after=0.01, delay=0.6)
+    api_env.fail(kind, path="/works", times=times, retry_after=0.01, delay=READ_TIMEOUT + 0.5)
     source_stats = _fetch_with_stats(settings)
     assert_no_duplicates_nothing_lost(settings, expected_works(api_env, LIU_ZIYIN))
     assert source_stats.retries == times
