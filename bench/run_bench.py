@@ -132,7 +132,7 @@ def works_files(snapshot: Path) -> list[str]:
 SETTLE_MIN_FILES = 10_000
 SETTLE_SECONDS = 361  # RECENTCY_MIN + RECENTCY_DIRTY (60 s + 300 s) and one
 KEEP_FREE_FACTOR = 2
-_KEPT: list[Path] = []  # finished run dirs, deleted by remove_kept_run_dirs()
+_KEPT: list[tuple[Path, int]] = []  # finished run dirs and their file counts, deleted by remove_kept_run_dirs()
 
 
 def _files_and_bytes(path: Path) -> tuple[int, int]:
@@ -167,14 +167,13 @@ def remove_run_dir(path: Path) -> None:
     if files < SETTLE_MIN_FILES or shutil.disk_usage(path).free < KEEP_FREE_FACTOR * size:
         _delete_and_settle([path], files)
         return
-    _KEPT.append(path)
+    _KEPT.append((path, files))
 
 
 def remove_kept_run_dirs(settle: bool = True) -> None:
     """Delete the run dirs :func:`remove_run_dir` kept; with ``settle``, wait the deleted inodes out
     (SETTLE_SECONDS) so that the next bench process's runs do not pay for them."""
-    files = sum(_files_and_bytes(path)[0] for path in _KEPT)
-    _delete_and_settle(list(_KEPT), files, settle=settle)
+    _delete_and_settle([path for path, _ in _KEPT], sum(files for _, files in _KEPT), settle=settle)
     _KEPT.clear()
 
 
@@ -1034,7 +1033,7 @@ def main() -> int:
         + (f" --contenders {args.contenders}" if args.contenders != DEFAULT_CONTENDERS else "")
         + (" --no-phases" if args.no_phases else "")
         + (f" --profile-works {args.profile_works}" if args.profile_works != 5000 else "")
-        + (f" --pipeline-root {args.pipeline_root}" if args.pipeline_root else "")
+        + (f" --pipeline-root {_root_shown(args.pipeline_root, args.code_label)}" if args.pipeline_root else "")
         + (f" --before-root {_root_shown(args.before_root, args.before_label)}" if args.before_root else "")
     )
     result = {
