@@ -198,60 +198,59 @@ def check_tables(
     project = project or QualityProject()
     results = []
     con = duckdb.connect(str(db_path), read_only=True)
+    checking = "its setup"  # what the gate was checking when DuckDB ran out of memory
     try:
-        checking = "its setup"  # what the gate was checking when DuckDB ran out of memory
-        try:
-            if memory_limit:
-                con.execute(f"set memory_limit = {sql_string(memory_limit)}")
-            changes = changed_keys(con) if changed_only else None
-            for model in models():
-                if model.layer != "marts":
-                    continue
-                contract = warehouse_contract(model.contract)
-                checking = contract.table
-                query = _query(contract, contract.table)
-                expectations = contract_expectations(contract, today)
-                scope = _changed_rows(con, contract, changes) if changes else None
-                if scope is not None:
-                    result = _validate_changed(project, con, contract, expectations, scope)
-                    if result is not None:
-                        results.append(result)
-                        continue
-                result = project.validate_sql(
-                    contract.table,
-                    f"warehouse.{contract.table}",
-                    con,
-                    query,
-                    expectations,
-                    keys_relation=_plain_query(contract, contract.table),
-                )
+        if memory_limit:
+            con.execute(f"set memory_limit = {sql_string(memory_limit)}")
+        changes = changed_keys(con) if changed_only else None
+        for model in models():
+            if model.layer != "marts":
+                continue
+            contract = warehouse_contract(model.contract)
+            checking = contract.table
+            query = _query(contract, contract.table)
+            expectations = contract_expectations(contract, today)
+            scope = _changed_rows(con, contract, changes) if changes else None
+            if scope is not None:
+                result = _validate_changed(project, con, contract, expectations, scope)
                 if result is not None:
-                    results.append(_in_plain_words(result, contract))
+                    results.append(result)
                     continue
-                rows = con.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
-                if rows <= chunk_rows:
-                    results.append(
-                        project.validate(
-                            contract.table, f"warehouse.{contract.table}", con.execute(query).df(), expectations
-                        )
+            result = project.validate_sql(
+                contract.table,
+                f"warehouse.{contract.table}",
+                con,
+                query,
+                expectations,
+                keys_relation=_plain_query(contract, contract.table),
+            )
+            if result is not None:
+                results.append(_in_plain_words(result, contract))
+                continue
+            rows = con.execute(f"select count(*) from {contract.table}").fetchall()[0][0]
+            if rows <= chunk_rows:
+                results.append(
+                    project.validate(
+                        contract.table, f"warehouse.{contract.table}", con.execute(query).df(), expectations
                     )
-                    continue
-                per_chunk = contract_expectations(dataclasses.replace(contract, unique=[]), today)
-                failures: list[str] = []
-                details: list[ExpectationResult] = []
-                for number, batch in enumerate(con.sql(query).to_arrow_reader(chunk_rows)):
-                    chunk = project.validate(
-                        contract.table, f"warehouse.{contract.table}.chunk{number}", batch.to_pandas(), per_chunk
-                    )
-                    failures += [f for f in chunk.failures if f not in failures]
-                    details += chunk.expectations
-                failures += _duplicate_failures(con, contract)
-                results.append(SuiteResult(contract.table, not failures, failures, details))
-            if previous is not None and previous.exists():
-                checking = "the row counts against the previous warehouse"
-                results.append(_run_over_run(con, previous, project, max_drop_ratio))
-        except duckdb.OutOfMemoryException as exc:
-            raise out_of_memory(con, checking, exc, what="the warehouse gate", outcome=outcome) from exc
+                )
+                continue
+            per_chunk = contract_expectations(dataclasses.replace(contract, unique=[]), today)
+            failures: list[str] = []
+            details: list[ExpectationResult] = []
+            for number, batch in enumerate(con.sql(query).to_arrow_reader(chunk_rows)):
+                chunk = project.validate(
+                    contract.table, f"warehouse.{contract.table}.chunk{number}", batch.to_pandas(), per_chunk
+                )
+                failures += [f for f in chunk.failures if f not in failures]
+                details += chunk.expectations
+            failures += _duplicate_failures(con, contract)
+            results.append(SuiteResult(contract.table, not failures, failures, details))
+        if previous is not None and previous.exists():
+            checking = "the row counts against the previous warehouse"
+            results.append(_run_over_run(con, previous, project, max_drop_ratio))
+    except duckdb.OutOfMemoryException as exc:
+        raise out_of_memory(con, checking, exc, what="the warehouse gate", outcome=outcome) from exc
     finally:
         con.close()
     return results

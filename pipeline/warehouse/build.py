@@ -191,39 +191,38 @@ def build_warehouse(settings: Settings, *, as_of: date, on_step: StepCallback | 
     row_counts: dict[str, int] = {}
     try:
         con = duckdb.connect(str(building))
+        where = "the raw inputs"  # what ran when DuckDB ran out of memory, for the operator's error
         try:
             con.execute(f"set temp_directory = {sql_string(layout.duckdb_temp_dir)}")
             if settings.duckdb_memory_limit:  # spill instead of holding the collaborator pairs in memory
                 con.execute(f"set memory_limit = {sql_string(settings.duckdb_memory_limit)}")
-            where = "the raw inputs"  # what ran when DuckDB ran out of memory, for the operator's error
-            try:
-                set_variables(con, model_variables(settings, as_of))
-                deferred = deferred_models(create_raw_inputs(con, layout))  # e.g. the arXiv evidence, no arXiv
-                steps = plan(raw_input_names())
-                done_after = temp_models_done_after(steps, keep=STATE_INPUTS)
-                with scratch_database(con, layout.duckdb_temp_dir / f"scratch-{os.getpid()}.duckdb") as scratch:
-                    for step in steps:
-                        if isinstance(step, Macro):
-                            where = f"the macro {step.name}"
-                            run_macro(con, step)
-                            continue
-                        where = step.key
-                        if on_step is not None:
-                            on_step(step.key)
-                        run_model(con, step, scratch, empty=step.name in deferred)
-                        if step.materialized == "table":
-                            row_counts[step.name] = con.execute(f"select count(*) from {step.name}").fetchall()[0][0]
-                        for name in done_after.get(step.name, ()):
-                            where = f"{step.key} (dropping {name}, which nothing after it reads)"
-                            con.execute(f"drop table {scratch}.{name}")
-                    # what the next incremental build needs (pipeline.warehouse.incremental)
-                    where = "saving the incremental build's state"
-                    save_state(con, deferred=deferred)
-                    where = "dropping the scratch database"
-                where = "the final checkpoint"
-                con.execute("checkpoint")
-            except duckdb.OutOfMemoryException as exc:  # a model's own is a BuildOutOfMemoryError already
-                raise out_of_memory(con, where, exc) from exc
+            set_variables(con, model_variables(settings, as_of))
+            deferred = deferred_models(create_raw_inputs(con, layout))  # e.g. the arXiv evidence, no arXiv
+            steps = plan(raw_input_names())
+            done_after = temp_models_done_after(steps, keep=STATE_INPUTS)
+            with scratch_database(con, layout.duckdb_temp_dir / f"scratch-{os.getpid()}.duckdb") as scratch:
+                for step in steps:
+                    if isinstance(step, Macro):
+                        where = f"the macro {step.name}"
+                        run_macro(con, step)
+                        continue
+                    where = step.key
+                    if on_step is not None:
+                        on_step(step.key)
+                    run_model(con, step, scratch, empty=step.name in deferred)
+                    if step.materialized == "table":
+                        row_counts[step.name] = con.execute(f"select count(*) from {step.name}").fetchall()[0][0]
+                    for name in done_after.get(step.name, ()):
+                        where = f"{step.key} (dropping {name}, which nothing after it reads)"
+                        con.execute(f"drop table {scratch}.{name}")
+                # what the next incremental build needs (pipeline.warehouse.incremental)
+                where = "saving the incremental build's state"
+                save_state(con, deferred=deferred)
+                where = "dropping the scratch database"
+            where = "the final checkpoint"
+            con.execute("checkpoint")
+        except duckdb.OutOfMemoryException as exc:  # a model's own is a BuildOutOfMemoryError already
+            raise out_of_memory(con, where, exc) from exc
         finally:
             con.close()
     except BaseException:
